@@ -1,0 +1,11 @@
+"""The `asyncwfm demo` command."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `demo` command to ``app``."""
+    # NOTE: placeholder until the command is built.
+    del app

@@ -1,0 +1,11 @@
+"""The `asyncwfm erlang` command."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `erlang` command to ``app``."""
+    # NOTE: placeholder until the command is built.
+    del app

@@ -1,0 +1,11 @@
+"""The `asyncwfm simulate` command."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `simulate` command to ``app``."""
+    # NOTE: placeholder until the command is built.
+    del app

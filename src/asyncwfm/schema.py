@@ -1,0 +1,141 @@
+"""The normalized event table that every reader produces and every later stage reads.
+
+One row is one event of a messaging log: a message, or a work or routing event.
+Timestamps are timezone-aware UTC. Message bodies are never part of the table, only
+their length in characters.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+import pandas as pd
+
+from asyncwfm.errors import InputError
+
+
+class Sender(StrEnum):
+    """Who wrote or caused an event."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class EventType(StrEnum):
+    """Kind of event. Only ``message`` events form customer turns and replies."""
+
+    MESSAGE = "message"
+    NOTE = "note"
+    ASSIGNMENT = "assignment"
+    TRANSFER = "transfer"
+    CLOSE = "close"
+    WORK = "work"
+
+
+EVENT_COLUMNS: Final[tuple[str, ...]] = (
+    "event_key",
+    "conversation_id",
+    "timestamp",
+    "sender",
+    "agent_id",
+    "customer_id",
+    "channel",
+    "use_case",
+    "event_type",
+    "text_length",
+    "handle_seconds",
+    "source_file",
+    "source_line",
+)
+"""Columns of the event table, in store order.
+
+``event_key`` identifies an event across ingests so that duplicates are dropped.
+``agent_id`` is set for agent events when known, ``customer_id`` for customer events
+when known (hashed when the ingest asks for it). ``handle_seconds`` is the agent work
+attributed to the event by the source system, missing when the source has none.
+``source_file`` and ``source_line`` point back to the row of the input.
+"""
+
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("conversation_id", "timestamp", "sender")
+"""Columns that a generic input file must provide (under any mapped name)."""
+
+OPTIONAL_DEFAULTS: Final[dict[str, object]] = {
+    "agent_id": None,
+    "customer_id": None,
+    "channel": "unknown",
+    "use_case": "default",
+    "event_type": EventType.MESSAGE.value,
+    "text_length": None,
+    "handle_seconds": None,
+}
+"""Value used for an optional column that the input does not have."""
+
+SENDER_VALUES: Final[frozenset[str]] = frozenset(s.value for s in Sender)
+EVENT_TYPE_VALUES: Final[frozenset[str]] = frozenset(t.value for t in EventType)
+
+
+def empty_events() -> pd.DataFrame:
+    """Return an event table with no rows and the store's column types."""
+    return pd.DataFrame(
+        {
+            "event_key": pd.Series(dtype="string"),
+            "conversation_id": pd.Series(dtype="string"),
+            "timestamp": pd.Series(dtype="datetime64[ns, UTC]"),
+            "sender": pd.Series(dtype="string"),
+            "agent_id": pd.Series(dtype="string"),
+            "customer_id": pd.Series(dtype="string"),
+            "channel": pd.Series(dtype="string"),
+            "use_case": pd.Series(dtype="string"),
+            "event_type": pd.Series(dtype="string"),
+            "text_length": pd.Series(dtype="Int64"),
+            "handle_seconds": pd.Series(dtype="float64"),
+            "source_file": pd.Series(dtype="string"),
+            "source_line": pd.Series(dtype="Int64"),
+        }
+    )
+
+
+def validate_events(events: pd.DataFrame) -> None:
+    """Raise InputError unless ``events`` follows the event table contract.
+
+    Checks the column set, UTC timestamps, sender and event type values, and that
+    ``handle_seconds`` and ``text_length`` are not negative. Readers call it on their
+    accepted rows, so a later stage can rely on the contract without checking again.
+    """
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
+    if missing:
+        raise InputError(
+            f"event table is missing columns {missing}; found {list(events.columns)}. "
+            "Build it with asyncwfm.schema.empty_events() or a reader."
+        )
+
+    timestamps = events["timestamp"]
+    if not isinstance(timestamps.dtype, pd.DatetimeTZDtype) or str(timestamps.dt.tz) != "UTC":
+        raise InputError(
+            f"event timestamps must be timezone-aware UTC, got dtype {timestamps.dtype}; "
+            "convert with Series.dt.tz_convert('UTC')."
+        )
+    if timestamps.isna().any():
+        raise InputError("event table has missing timestamps; reject those rows at ingest.")
+
+    bad_senders = set(events["sender"].dropna().unique()) - SENDER_VALUES
+    if bad_senders or events["sender"].isna().any():
+        raise InputError(
+            f"invalid sender values {sorted(map(str, bad_senders)) or ['<missing>']}; "
+            f"allowed: {sorted(SENDER_VALUES)}."
+        )
+
+    bad_types = set(events["event_type"].dropna().unique()) - EVENT_TYPE_VALUES
+    if bad_types:
+        raise InputError(
+            f"invalid event_type values {sorted(map(str, bad_types))}; "
+            f"allowed: {sorted(EVENT_TYPE_VALUES)}."
+        )
+
+    if (events["handle_seconds"].dropna() < 0).any():
+        raise InputError("handle_seconds must not be negative.")
+    if (events["text_length"].dropna() < 0).any():
+        raise InputError("text_length must not be negative.")
