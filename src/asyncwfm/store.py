@@ -111,7 +111,8 @@ class EventStore:
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(
-                f"event store not found: {self.path}. Create it with 'asyncwfm ingest SOURCE --db {self.path}'."
+                f"event store not found: {self.path}. "
+                f"Create it with 'asyncwfm ingest SOURCE --db {self.path}'."
             )
         try:
             self._connection = duckdb.connect(str(self.path), read_only=read_only)
