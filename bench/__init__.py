@@ -1,0 +1,1 @@
+"""Benchmarks of asyncwfm against peer libraries; results go to docs/benchmarks.md."""

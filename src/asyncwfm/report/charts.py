@@ -1,0 +1,267 @@
+"""Plotly figures for the HTML report, built from the stage tables.
+
+Each function takes the documented table (workload, turns, conversations,
+requirements) and returns a :class:`plotly.graph_objects.Figure`. Times on axes are
+local interval starts in the business time zone; durations are shown in minutes
+because planners read them that way, while the tables keep seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from asyncwfm.config import PlanningConfig
+
+_PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
+_LAYOUT = {
+    "template": "plotly_white",
+    "height": 420,
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+    "legend": {"orientation": "h", "y": -0.2},
+    "hovermode": "x unified",
+}
+
+
+def _colour(index: int) -> str:
+    return _PALETTE[index % len(_PALETTE)]
+
+
+def _local_naive(values: pd.Series) -> pd.Series:
+    """Drop the zone after conversion so plotly shows local wall-clock times."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_localize(None)
+    return values
+
+
+def _top_use_cases(frame: pd.DataFrame, weight: str, limit: int) -> list[str]:
+    totals = frame.groupby("use_case", observed=True)[weight].sum().sort_values(ascending=False)
+    return [str(u) for u in totals.index[:limit]]
+
+
+def _group_minor_use_cases(frame: pd.DataFrame, weight: str, limit: int) -> pd.DataFrame:
+    """Keep the ``limit`` largest use cases and sum the rest into ``other``."""
+    keep = set(_top_use_cases(frame, weight, limit))
+    if frame["use_case"].nunique() <= limit:
+        return frame
+    grouped = frame.copy()
+    grouped["use_case"] = grouped["use_case"].where(grouped["use_case"].isin(keep), "other")
+    return grouped
+
+
+def volume_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
+    """Stacked bars of customer turns that need an agent, per interval and use case."""
+    frame = _group_minor_use_cases(workload, "turns", max_use_cases)
+    table = (
+        frame.groupby(["interval_start", "use_case"], observed=True)["turns"]
+        .sum()
+        .unstack(fill_value=0)
+    )
+    figure = go.Figure()
+    for index, use_case in enumerate(table.columns):
+        figure.add_bar(
+            x=_local_naive(table.index.to_series()),
+            y=table[use_case],
+            name=str(use_case),
+            marker_color=_colour(index),
+        )
+    figure.update_layout(
+        barmode="stack",
+        title="Customer turns that need an agent, per interval",
+        yaxis_title="turns",
+        **_LAYOUT,
+    )
+    return figure
+
+
+def aht_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
+    """Lines of active handling minutes per turn, per interval and use case."""
+    figure = go.Figure()
+    shown = _top_use_cases(workload, "turns", max_use_cases)
+    for index, use_case in enumerate(shown):
+        rows = workload[(workload["use_case"] == use_case) & (workload["turns"] > 0)]
+        figure.add_scatter(
+            x=_local_naive(rows["interval_start"]),
+            y=rows["active_seconds_per_turn"] / 60.0,
+            name=use_case,
+            mode="lines+markers",
+            marker_size=4,
+            line_color=_colour(index),
+        )
+    figure.update_layout(
+        title="Active handling minutes per turn (AHT), per interval",
+        yaxis_title="minutes per turn",
+        **_LAYOUT,
+    )
+    return figure
+
+
+def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
+    """Stacked areas of required agents per use case, with scheduled agents as a line."""
+    frame = _group_minor_use_cases(requirements, "agents", max_use_cases)
+    agents = (
+        frame.groupby(["interval_start", "use_case"], observed=True)["agents"]
+        .sum()
+        .unstack(fill_value=0)
+    )
+    scheduled = frame.groupby("interval_start")["scheduled_agents"].sum()
+    x_values = _local_naive(agents.index.to_series())
+    figure = go.Figure()
+    for index, use_case in enumerate(agents.columns):
+        figure.add_scatter(
+            x=x_values,
+            y=agents[use_case],
+            name=str(use_case),
+            stackgroup="agents",
+            mode="lines",
+            line={"width": 0.5, "color": _colour(index), "shape": "hv"},
+        )
+    figure.add_scatter(
+        x=_local_naive(scheduled.index.to_series()),
+        y=scheduled.values,
+        name="scheduled (with shrinkage)",
+        mode="lines",
+        line={"color": "black", "dash": "dot", "shape": "hv"},
+    )
+    figure.update_layout(
+        title="Agents needed per interval and use case",
+        yaxis_title="agents",
+        **_LAYOUT,
+    )
+    return figure
+
+
+def response_figure(
+    turns: pd.DataFrame, config: PlanningConfig, max_use_cases: int = 8
+) -> go.Figure:
+    """Cumulative distribution of response times per use case, with each promise marked.
+
+    Each use case gets the share of its answered turns answered within x minutes, and a
+    marker at its promise (target minutes, promised share). The promise view (first or
+    every response) follows the use case's configuration.
+    """
+    figure = go.Figure()
+    answered = turns[turns["response_seconds"].notna()]
+    shown = _top_use_cases(answered.assign(count=1), "count", max_use_cases)
+    for index, use_case in enumerate(shown):
+        promise = config.use_case_named(use_case).promise
+        rows = answered[answered["use_case"] == use_case]
+        if promise.response == "first":
+            rows = rows[rows["is_first_turn"]]
+        if rows.empty:
+            continue
+        minutes = np.sort(rows["response_seconds"].to_numpy(dtype=float)) / 60.0
+        share = np.arange(1, len(minutes) + 1) / len(minutes)
+        colour = _colour(index)
+        figure.add_scatter(
+            x=np.maximum(minutes, 1.0 / 60.0),
+            y=share,
+            name=f"{use_case} ({promise.response} response)",
+            mode="lines",
+            line={"shape": "hv", "color": colour},
+        )
+        figure.add_scatter(
+            x=[promise.target_seconds / 60.0],
+            y=[promise.service_level],
+            name=f"{use_case} promise",
+            mode="markers",
+            marker={"symbol": "x", "size": 12, "color": colour},
+            showlegend=False,
+            hovertemplate=(
+                f"promise: {promise.service_level:.0%} within "
+                f"{promise.target_seconds / 60.0:g} min<extra>{use_case}</extra>"
+            ),
+        )
+    figure.update_layout(
+        title="Response times against each promise (x marks the promise)",
+        xaxis={"type": "log", "title": "response time, minutes (log scale)"},
+        yaxis={"title": "share of answered turns", "range": [0, 1.02], "tickformat": ".0%"},
+        **{**_LAYOUT, "hovermode": "closest"},
+    )
+    return figure
+
+
+def concurrency_figure(concurrency: pd.DataFrame) -> go.Figure:
+    """Open threads against threads with agent work in progress, summed over use cases.
+
+    ``concurrency`` has one row per minute and use case with columns ``minute``,
+    ``open_threads`` and ``active_threads``.
+    """
+    totals = concurrency.groupby("minute")[["open_threads", "active_threads"]].sum()
+    x_values = _local_naive(totals.index.to_series())
+    figure = go.Figure()
+    figure.add_scatter(
+        x=x_values,
+        y=totals["open_threads"],
+        name="open threads",
+        mode="lines",
+        line_color="#636EFA",
+    )
+    figure.add_scatter(
+        x=x_values,
+        y=totals["active_threads"],
+        name="active threads (agent work in progress)",
+        mode="lines",
+        line_color="#EF553B",
+    )
+    figure.update_layout(
+        title="Open against active threads, per minute",
+        yaxis_title="threads",
+        **_LAYOUT,
+    )
+    return figure
+
+
+def session_contrast_figure(contrast: pd.DataFrame) -> go.Figure:
+    """Agent-hours per use case planned from active handling time against session length.
+
+    ``contrast`` has columns ``use_case``, ``agent_hours_active`` and
+    ``agent_hours_session``.
+    """
+    frame = contrast.sort_values("agent_hours_session", ascending=False)
+    figure = go.Figure()
+    figure.add_bar(
+        x=frame["use_case"],
+        y=frame["agent_hours_active"],
+        name="planned from active handling time",
+        marker_color="#00CC96",
+    )
+    figure.add_bar(
+        x=frame["use_case"],
+        y=frame["agent_hours_session"],
+        name="if session length were handle time",
+        marker_color="#AB63FA",
+    )
+    figure.update_layout(
+        barmode="group",
+        title="Agent-hours: active handling time against session length",
+        yaxis={"title": "agent-hours (log scale)", "type": "log"},
+        **{**_LAYOUT, "hovermode": "closest"},
+    )
+    return figure
+
+
+def handling_distribution_figure(conversations: pd.DataFrame) -> go.Figure:
+    """Per-conversation active minutes against session minutes, on a log scale."""
+    figure = go.Figure()
+    worked = conversations[conversations["active_seconds"] > 0]
+    figure.add_box(
+        x=np.maximum(worked["active_seconds"] / 60.0, 0.01),
+        name="active handling",
+        marker_color="#00CC96",
+        boxpoints=False,
+    )
+    figure.add_box(
+        x=np.maximum(worked["session_seconds"] / 60.0, 0.01),
+        name="session length",
+        marker_color="#AB63FA",
+        boxpoints=False,
+    )
+    figure.update_layout(
+        title="Minutes per conversation: active handling time against session length",
+        xaxis={"type": "log", "title": "minutes (log scale)"},
+        **{**_LAYOUT, "hovermode": "closest", "height": 300},
+    )
+    return figure
