@@ -113,6 +113,24 @@ class HandlingConfig(_Strict):
         return self
 
 
+class MeasureConfig(_Strict):
+    """Settings of the measure stage: spike detection and the default measurement window.
+
+    Peakedness is the variance-to-mean ratio of customer-turn arrivals counted in
+    windows of ``peakedness_window_minutes`` inside each planning interval; the window
+    must divide the interval. A minute is a spike when its turn arrivals are at least
+    ``spike_min_turns`` and their Poisson upper-tail probability, given the mean rate of
+    its interval, is below ``spike_p_value``. Without an explicit window, the workload
+    grid covers the stretch of the log with the most events that has no gap longer than
+    ``window_max_gap_days``, so a few stray old messages do not stretch it over years.
+    """
+
+    peakedness_window_minutes: Annotated[int, Field(ge=1, le=5)] = 5
+    spike_p_value: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.001
+    spike_min_turns: Annotated[int, Field(ge=1)] = 3
+    window_max_gap_days: Annotated[float, Field(gt=0.0)] = 7.0
+
+
 class ForecastConfig(_Strict):
     """Forecast settings: dates left out of model fitting (holidays, outages)."""
 
@@ -147,6 +165,7 @@ class PlanningConfig(_Strict):
     unmatched: Literal["keep", "drop"] = "keep"
     use_cases: list[UseCaseConfig] = Field(default_factory=list)
     handling: HandlingConfig = Field(default_factory=HandlingConfig)
+    measure: MeasureConfig = Field(default_factory=MeasureConfig)
     forecast: ForecastConfig = Field(default_factory=ForecastConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     bots: BotConfig = Field(default_factory=BotConfig)

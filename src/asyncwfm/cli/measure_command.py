@@ -1,11 +1,108 @@
-"""The `asyncwfm measure` command."""
+"""The `asyncwfm measure` command: per-use-case turns, response times and active time."""
 
 from __future__ import annotations
 
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from asyncwfm.config import PlanningConfig, load_config
+from asyncwfm.errors import AsyncWfmWarning
+from asyncwfm.measure import Measurement, measure
+from asyncwfm.store import EventStore
+
+_TABLE_COLUMNS = (
+    ("use_case", "use case", "text"),
+    ("conversations", "conversations", "count"),
+    ("customer_turns", "turns", "count"),
+    ("answered_turns", "answered", "count"),
+    ("bot_turns", "by bot", "count"),
+    ("active_seconds_per_turn", "active s/turn", "seconds"),
+    ("active_seconds_per_conversation", "active s/conv.", "seconds"),
+    ("median_session_seconds", "median session", "duration"),
+    ("response_seconds_p50", "response p50", "duration"),
+    ("response_seconds_p90", "response p90", "duration"),
+    ("peakedness", "peakedness z", "ratio"),
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add the `measure` command to ``app``."""
-    # NOTE: placeholder until the command is built.
-    del app
+
+    @app.command("measure")
+    def measure_command(
+        db: Annotated[
+            Path, typer.Option("--db", help="Event store (DuckDB file) written by ingest.")
+        ],
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config", help="Planning configuration (TOML); defaults apply without it."
+            ),
+        ] = None,
+        json_output: Annotated[
+            bool, typer.Option("--json", help="Print the per-use-case summary as JSON.")
+        ] = False,
+    ) -> None:
+        """Measure customer turns, response times and active handling time per use case."""
+        planning = load_config(config) if config is not None else PlanningConfig()
+        with EventStore(db, read_only=True) as store:
+            events = store.events()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AsyncWfmWarning)
+            result = measure(events, planning)
+        error_console = Console(stderr=True)
+        for warning in caught:
+            error_console.print(f"warning: {warning.message}", highlight=False, soft_wrap=True)
+
+        if json_output:
+            typer.echo(json.dumps({"use_cases": result.summary_records()}, indent=2))
+        else:
+            Console().print(_summary_table(result))
+
+
+def _summary_table(result: Measurement) -> Table | str:
+    if result.status == "no_events":
+        return "No events to measure."
+    window = f"{result.window_start:%Y-%m-%d %H:%M} to {result.window_end:%Y-%m-%d %H:%M} UTC"
+    table = Table(
+        title="Measured per use case",
+        caption=f"workload window {window}, {result.interval_minutes}-minute intervals; "
+        "active time is agent work, session length is shown for contrast only",
+    )
+    for _, header, kind in _TABLE_COLUMNS:
+        table.add_column(header, justify="left" if kind == "text" else "right")
+    for row in result.summary_records():
+        table.add_row(*(_format(row[key], kind) for key, _, kind in _TABLE_COLUMNS))
+    return table
+
+
+def _format(value: object, kind: str) -> str:
+    if value is None or kind == "text" or not isinstance(value, int | float):
+        return "-" if value is None else str(value)
+    if math.isnan(value):
+        return "-"
+    if kind == "count":
+        return f"{value:,}"
+    if kind == "seconds":
+        return f"{value:,.0f}"
+    if kind == "ratio":
+        return f"{value:.2f}"
+    return _duration(float(value))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 2 * 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} d"
