@@ -201,7 +201,7 @@ class SimulationResult:
                     "answered_within_promise_half_width": float(half[0]),
                     "service_level_target": use_case.service_level,
                     "target_seconds": use_case.target_seconds,
-                    "response_mean_seconds": float(np.nanmean(mean_response)),
+                    "response_mean_seconds": float(mean_and_half_width(mean_response)[0]),
                     "abandoned_share": float(np.nanmean(abandoned / np.maximum(turns, 1))),
                     "agent_hours": float(self.staffing.for_model(self.model)[pool].sum())
                     * self.model.interval_seconds
