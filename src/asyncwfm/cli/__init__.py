@@ -51,6 +51,7 @@ def _register_commands() -> None:
         demo_command,
         erlang_command,
         forecast_command,
+        generate_command,
         ingest_command,
         measure_command,
         plan_command,
@@ -67,6 +68,7 @@ def _register_commands() -> None:
         plan_command,
         simulate_command,
         demo_command,
+        generate_command,
     ):
         module.register(app)
 
