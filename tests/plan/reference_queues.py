@@ -49,3 +49,22 @@ def smallest_agents_by_scan(
     while service_level_reference(agents, load, aht_seconds, target_seconds) < goal:
         agents += 1
     return agents
+
+
+def erlang_a_chain(
+    servers: int, load: float, aht_seconds: float, patience_seconds: float, queue_limit: int = 2_000
+) -> list[float]:
+    """Return the stationary distribution of the M/M/N+M birth-death chain.
+
+    State ``k`` is the number of turns in the system. Arrivals come at rate
+    ``load / aht``. Departures leave at ``min(k, N) / aht`` plus ``max(k - N, 0) /
+    patience`` (abandonment). The chain is cut at ``N + queue_limit`` turns.
+    """
+    arrival_rate = load / aht_seconds
+    weights = [1.0]
+    for state in range(1, servers + queue_limit + 1):
+        departure_rate = min(state, servers) / aht_seconds
+        departure_rate += max(state - servers, 0) / patience_seconds
+        weights.append(weights[-1] * arrival_rate / departure_rate)
+    total = sum(weights)
+    return [weight / total for weight in weights]

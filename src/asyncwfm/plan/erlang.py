@@ -40,7 +40,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 from asyncwfm.errors import InputError, UnstableQueueError
 from asyncwfm.plan._checks import (
@@ -52,12 +51,10 @@ from asyncwfm.plan._checks import (
     float_scalar,
 )
 from asyncwfm.plan._search import MAX_AGENTS, smallest_passing_count
+from asyncwfm.plan._special import log_erlang_b
 
 SERVICE_LEVEL_TOLERANCE = 1e-12
 """Slack when comparing a computed service level with its target, to absorb rounding."""
-
-_Q_UNDERFLOW = 1e-200
-_SERIES_RELATIVE_TOLERANCE = 1e-17
 
 ErlangCBinding = Literal["service_level", "occupancy", "stability", "no_load"]
 
@@ -93,7 +90,7 @@ def erlang_b(agents: ArrayLike, load_erlangs: ArrayLike) -> FloatArray:
     servers, load = _servers_and_load(agents, load_erlangs)
     result = np.where(servers == 0, 1.0, 0.0)
     busy = load > 0
-    result[busy] = np.exp(_log_erlang_b(servers[busy], load[busy]))
+    result[busy] = np.exp(log_erlang_b(servers[busy], load[busy]))
     return result
 
 
@@ -348,45 +345,12 @@ def _erlang_c_binding(load: float, service_agents: int, cap_agents: int) -> Erla
     return "service_level"
 
 
-def _log_erlang_b(servers: FloatArray, load: FloatArray) -> FloatArray:
-    """Return ``ln B(servers, load)`` for positive loads, without overflow."""
-    upper_gamma = special.gammaincc(servers + 1.0, load)
-    with np.errstate(divide="ignore"):
-        log_b = servers * np.log(load) - load - special.gammaln(servers + 1.0) - np.log(upper_gamma)
-
-    underflow = upper_gamma < _Q_UNDERFLOW
-    if underflow.any():
-        log_b[underflow] = -np.log(_inverse_erlang_b_series(servers[underflow], load[underflow]))
-    return np.minimum(log_b, 0.0)
-
-
-def _inverse_erlang_b_series(servers: FloatArray, load: FloatArray) -> FloatArray:
-    """Return ``1/B`` as ``sum_j prod_{i<j} (servers - i) / load``, for servers well below load.
-
-    The terms shrink at least by the factor ``servers / load`` each step. For integer
-    ``servers`` the sum is exact and ends at ``j = servers``. For real ``servers`` it is
-    the asymptotic expansion of the incomplete gamma function. In the region where the
-    module uses it (``Q`` below 1e-200) its terms reach machine precision long before
-    they would start to grow.
-    """
-    total = np.ones_like(servers)
-    term = np.ones_like(servers)
-    active = np.ones(servers.shape, dtype=bool)
-    step = 0
-    while active.any():
-        term = np.where(active, term * (servers - step) / load, 0.0)
-        total = total + term
-        active &= np.abs(term) > _SERIES_RELATIVE_TOLERANCE * total
-        step += 1
-    return total
-
-
 def _erlang_c(servers: FloatArray, load: FloatArray) -> FloatArray:
     servers, load = _broadcast(servers, load)
     result = np.ones_like(load)
     result[load == 0] = 0.0
     stable = (servers > load) & (load > 0)
-    blocking = np.exp(_log_erlang_b(servers[stable], load[stable]))
+    blocking = np.exp(log_erlang_b(servers[stable], load[stable]))
     excess = servers[stable] - load[stable]
     result[stable] = servers[stable] * blocking / (excess + load[stable] * blocking)
     return result
