@@ -1,10 +1,9 @@
 """Time ``asyncwfm.measure.measure`` on a generated log of about one million events.
 
-Run with ``python -m bench.bench_measure [EVENTS]``. The log is synthetic: Poisson
-conversation starts over 30 days in 5 use cases, 1 to 5 customer turns per
-conversation separated by exponential think times, replies by 300 agents (with 5% of
-replies from a bot and 5% of turns left unanswered), and 1 to 3 agent messages per
-turn.
+Run with ``python -m bench.bench_measure [EVENTS]``. The log is synthetic. Poisson
+conversation starts over 30 days fall into 5 use cases, with 1 to 5 customer turns per
+conversation separated by exponential think times. 300 agents reply with 1 to 3
+messages per turn; a bot answers 5% of turns and 5% stay unanswered.
 """
 
 from __future__ import annotations

@@ -130,3 +130,16 @@ def test_invalid_config_is_clean_error(
 
     assert status == 2
     assert "peakedness_window_minutes" in err
+
+
+def test_window_options(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["measure", "--db", str(store_path), "--json"]
+    window = ["--start", "2024-03-04T00:00:00Z", "--end", "2024-03-05T00:00:00Z"]
+
+    status, out, err = run_cli([*arguments, *window], monkeypatch, capsys)
+
+    assert status == 0
+    assert err == ""
+    assert json.loads(out)["use_cases"][0]["conversations"] == 3

@@ -49,6 +49,18 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[
             bool, typer.Option("--json", help="Print the per-use-case summary as JSON.")
         ] = False,
+        start: Annotated[
+            str | None,
+            typer.Option(
+                "--start",
+                help="Start of the workload window (ISO 8601; UTC unless an offset is given). "
+                "Default: the densest stretch of the log.",
+            ),
+        ] = None,
+        end: Annotated[
+            str | None,
+            typer.Option("--end", help="End of the workload window (ISO 8601, exclusive)."),
+        ] = None,
     ) -> None:
         """Measure customer turns, response times and active handling time per use case."""
         planning = load_config(config) if config is not None else PlanningConfig()
@@ -57,7 +69,7 @@ def register(app: typer.Typer) -> None:
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", AsyncWfmWarning)
-            result = measure(events, planning)
+            result = measure(events, planning, start=start, end=end)
         error_console = Console(stderr=True)
         for warning in caught:
             error_console.print(f"warning: {warning.message}", highlight=False, soft_wrap=True)

@@ -45,7 +45,7 @@ class OrderedEvents:
         return len(self.conversation_ids)
 
     def first_row_of_conversation(self) -> np.ndarray:
-        """Row position of each conversation's first event, indexed by conversation code."""
+        """Return the row of each conversation's first event, indexed by conversation code."""
         is_first = np.r_[True, self.conversation_code[1:] != self.conversation_code[:-1]]
         return np.flatnonzero(is_first)
 

@@ -1,7 +1,7 @@
 """Active handling time: the agent work behind each reply, read from agent timelines.
 
-Session length says nothing about agent effort: a thread open for two days may hold a
-few minutes of work. This module turns agent events into stretches of work with a start
+Session length does not measure agent effort: a thread open for two days may contain
+a few minutes of work. This module turns agent events into stretches of work with a start
 and an end, so that work is booked in the interval where it happened.
 
 Each agent event that carries work (a ``message`` or ``note`` written by an agent, or
@@ -106,7 +106,7 @@ def agent_work(ordered: OrderedEvents, turns: TurnLabels, handling: HandlingConf
     timeline = _timeline_codes(ordered, rows)
     end_ns = ordered.time_ns[rows]
 
-    # Sort by timeline so that each item sees the previous item of the same agent.
+    # Sorted by timeline, the row before each item is the same agent's previous item.
     by_timeline = np.lexsort((rows, end_ns, timeline))
     previous_end = _previous_in_group(timeline[by_timeline], end_ns[by_timeline])
     previous_end_ns = np.empty_like(previous_end)
@@ -153,7 +153,7 @@ def _work_rows(ordered: OrderedEvents) -> np.ndarray:
 
 
 def _timeline_codes(ordered: OrderedEvents, rows: np.ndarray) -> np.ndarray:
-    """One timeline per known agent, and one per conversation for unknown agents."""
+    """Return the timeline code of each work item: its agent, or its conversation when unknown."""
     agent_codes, agents = pd.factorize(ordered.frame["agent_id"].iloc[rows])
     agent_codes = np.asarray(agent_codes, dtype=np.int64)
     unknown = agent_codes < 0

@@ -8,8 +8,8 @@ interval::
 
 For Poisson arrivals with a constant rate, z is 1 on average, and ``(k - 1) z`` is
 approximately chi-squared with ``k - 1`` degrees of freedom (the Poisson dispersion
-test), so one interval's z has a standard deviation of about ``sqrt(2 / (k - 1))``:
-about 0.63 for a 30-minute interval cut into 5-minute windows. A single interval's
+test). One interval's z therefore has a standard deviation of about
+``sqrt(2 / (k - 1))``, 0.63 for a 30-minute interval cut into 5-minute windows. A single interval's
 value is therefore a rough signal; the use-case figure pools many intervals
 (:func:`pooled_peakedness`). When turns come in batches of ``b`` at once, z is close
 to ``b``. Hayward's approximation then staffs an Erlang system with load ``A / z`` and
@@ -107,8 +107,8 @@ def pooled_peakedness(peakedness: pd.Series, turns: pd.Series) -> float:
     """Pool interval peakedness values into one figure, weighted by turn arrivals.
 
     ``sum(z_i * n_i) / sum(n_i)`` over intervals with arrivals equals the pooled
-    within-interval sum of squared deviations over the pooled ``(k - 1)`` times the
-    mean, so busy intervals weigh more and the estimate stays near 1 for Poisson
+    within-interval sum of squared deviations divided by the pooled ``(k - 1)`` times
+    the mean. Busy intervals weigh more, and the estimate stays near 1 for Poisson
     arrivals even when the rate changes between intervals. NaN without arrivals.
     """
     valid = peakedness.notna() & (turns > 0)

@@ -82,5 +82,5 @@ def _split_spans(spans: Spans, key_count: int) -> list[Spans]:
 
 
 def use_case_codes(values: pd.Series, use_cases: pd.Index) -> np.ndarray:
-    """Position of each use-case name in ``use_cases`` as int64."""
+    """Return the position of each use-case name in ``use_cases`` as int64."""
     return np.asarray(use_cases.get_indexer(values.astype("string")), dtype=np.int64)

@@ -27,8 +27,8 @@ def workload_table(
     """Build the workload table on ``grid`` for every use case in ``timelines``.
 
     Turn counts, response times and active seconds per turn belong to the interval in
-    which the turn's first customer message arrived; ``new_conversations`` and
-    ``thread_hold_seconds`` to the interval in which the conversation started.
+    which the turn's first customer message arrived. ``new_conversations`` and
+    ``thread_hold_seconds`` belong to the interval in which the conversation started.
     ``active_seconds`` and the thread means are booked where they happened: a stretch
     of work across an interval boundary is split between the two intervals. See
     ``docs/measurement.md`` for each column.
