@@ -1,10 +1,6 @@
-"""Planning intervals and opening hours in the business time zone.
+"""Opening hours of the business, applied to planning intervals.
 
-Interval starts are built on a regular UTC grid and then converted to the business
-time zone, so a day of 23 or 25 hours (a DST change) gets exactly the intervals it
-has, with no duplicated or missing start. This holds for every zone whose UTC offset
-changes by whole multiples of the interval length, which covers all IANA zones for
-60-minute intervals except the few with half-hour DST shifts (Australia/Lord_Howe).
+The interval grid itself is built by :func:`asyncwfm.measure.interval_grid`.
 """
 
 from __future__ import annotations
@@ -15,30 +11,6 @@ import numpy as np
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
-from asyncwfm.errors import InputError
-
-
-def interval_grid(
-    start: pd.Timestamp, end: pd.Timestamp, config: PlanningConfig
-) -> pd.DatetimeIndex:
-    """Return the interval starts covering ``[start, end)`` in the business time zone.
-
-    ``start`` is floored and ``end`` ceiled to the interval in local time. Both must
-    be timezone-aware.
-    """
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InputError("interval_grid needs timezone-aware start and end; localise them first.")
-    frequency = f"{config.interval_minutes}min"
-    local_start = start.tz_convert(config.timezone).floor(
-        frequency, ambiguous=False, nonexistent="shift_backward"
-    )
-    local_end = end.tz_convert(config.timezone).ceil(
-        frequency, ambiguous=False, nonexistent="shift_forward"
-    )
-    utc_starts = pd.date_range(
-        local_start.tz_convert("UTC"), local_end.tz_convert("UTC"), freq=frequency, inclusive="left"
-    )
-    return utc_starts.tz_convert(config.timezone)
 
 
 def open_mask(interval_starts: pd.DatetimeIndex | pd.Series, config: PlanningConfig) -> np.ndarray:

@@ -1,0 +1,205 @@
+"""Report sections of a measured plan: volume, AHT, agents, promises, concurrency, contrast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from asyncwfm.config import PlanningConfig, Promise
+from asyncwfm.measure import Measurement
+from asyncwfm.plan.pipeline import PlanResult
+from asyncwfm.report import charts
+from asyncwfm.report.html import ReportSection
+
+
+def use_case_summary(
+    measurement: Measurement, plan: PlanResult, config: PlanningConfig
+) -> pd.DataFrame:
+    """Return one row per use case: promise, turns, response time, AHT, session length, agents.
+
+    Durations are in minutes here because the table is for planners to read;
+    the library tables keep seconds.
+    """
+    summary = measurement.summary().set_index("use_case")
+    requirements = plan.requirements
+    hours = plan.interval_minutes / 60.0
+    rows = []
+    for use_case in summary.index:
+        promise = config.use_case_named(str(use_case)).promise
+        own = requirements[requirements["use_case"] == use_case]
+        attained = _attained_share(
+            measurement.turns, str(use_case), promise.target_seconds, promise.response
+        )
+        rows.append(
+            {
+                "use case": use_case,
+                "promise": _promise_text(promise),
+                "conversations": int(summary.at[use_case, "conversations"]),
+                "turns": int(summary.at[use_case, "customer_turns"]),
+                "median response min": _minutes(summary.at[use_case, "response_seconds_p50"]),
+                "measured within promise": attained,
+                "active min per turn": _minutes(summary.at[use_case, "active_seconds_per_turn"]),
+                "median session min": _minutes(summary.at[use_case, "median_session_seconds"]),
+                "peak agents": int(own["agents"].max()) if not own.empty else 0,
+                "agent-hours": float(own["agents"].sum() * hours),
+                "scheduled hours": float(own["scheduled_agents"].sum() * hours),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plan_sections(
+    measurement: Measurement, plan: PlanResult, config: PlanningConfig
+) -> list[ReportSection]:
+    """Return the report sections of a plan built from a measured log."""
+    workload = measurement.workload
+    window = _window_text(plan.requirements)
+    sections = [
+        ReportSection(
+            title="Summary",
+            anchor="summary",
+            intro=(
+                f"Planning window {window}, {config.interval_minutes}-minute intervals in "
+                f"{config.business_timezone}. Agents are planned on customer turns with the "
+                f"measured active handling time per turn, shrinkage {config.shrinkage:.0%}"
+                + (
+                    f", occupancy at most {config.max_occupancy:.0%}"
+                    if config.max_occupancy
+                    else ""
+                )
+                + "."
+            ),
+            tables=[("Per use case", use_case_summary(measurement, plan, config))],
+        ),
+        ReportSection(
+            title="Volume",
+            anchor="volume",
+            intro="Customer turns that need an agent, by the interval in which the turn started.",
+            figures=[charts.volume_figure(workload)],
+        ),
+        ReportSection(
+            title="Active handling time",
+            anchor="aht",
+            intro=(
+                "Agent minutes actually worked per turn, estimated from each agent's own "
+                "timeline (or taken from the log's handle times). Intervals without turns "
+                "are left out."
+            ),
+            figures=[charts.aht_figure(workload)],
+        ),
+        ReportSection(
+            title="Agents per interval",
+            anchor="agents",
+            intro=(
+                "Agents each use case needs to keep its promise under Erlang C, stacked; the "
+                "dotted line adds shrinkage to give scheduled agents."
+            ),
+            figures=[charts.agents_figure(plan.requirements)],
+        ),
+        ReportSection(
+            title="Response times against each promise",
+            anchor="promises",
+            intro=(
+                "Share of answered turns answered within each time, per use case, as measured "
+                "in the log; the cross marks the promise. A curve passing left of and above its "
+                "cross keeps the promise."
+            ),
+            figures=[charts.response_figure(measurement.turns, config)],
+        ),
+        ReportSection(
+            title="Open against active threads",
+            anchor="concurrency",
+            intro=(
+                "Open threads (started and not yet past their last event) against threads with "
+                "agent work in progress, per minute, over all use cases. Most open threads wait "
+                "on the customer."
+            ),
+            figures=[charts.concurrency_figure(_concurrency_in_window(measurement))],
+        ),
+        ReportSection(
+            title="Session length is not handle time",
+            anchor="session",
+            intro=(
+                "What the plan would need if each conversation's session length (first to last "
+                "message) were taken as its handle time, as live-chat tools do, against the plan "
+                "from active handling time."
+            ),
+            figures=[
+                charts.session_contrast_figure(
+                    plan.overstaffing[plan.overstaffing["use_case"] != "total"]
+                ),
+                charts.handling_distribution_figure(measurement.conversations),
+            ],
+            tables=[("Agent-hours over the window", plan.overstaffing)],
+        ),
+    ]
+    return sections
+
+
+def _concurrency_in_window(measurement: Measurement) -> pd.DataFrame:
+    frame = measurement.concurrency.rename(columns={"minute_start": "minute"})
+    return frame
+
+
+def _attained_share(
+    turns: pd.DataFrame, use_case: str, target_seconds: float, response: str
+) -> float:
+    rows = turns[(turns["use_case"] == use_case) & turns["needs_agent"]]
+    if response == "first":
+        rows = rows[rows["is_first_turn"]]
+    if rows.empty:
+        return float("nan")
+    within = rows["response_seconds"].to_numpy(dtype=float) <= target_seconds
+    return float(np.mean(within))
+
+
+def _minutes(seconds: float) -> float:
+    return float(seconds) / 60.0 if pd.notna(seconds) else float("nan")
+
+
+def _promise_text(promise: Promise) -> str:
+    target = _minutes_text(promise.target_seconds)
+    return f"{promise.service_level:.0%} in {target} ({promise.response})"
+
+
+def _minutes_text(seconds: float) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds / 60:g} min"
+
+
+def _window_text(requirements: pd.DataFrame) -> str:
+    if requirements.empty:
+        return "(empty)"
+    first = requirements["interval_start"].min()
+    last = requirements["interval_start"].max()
+    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}"
+
+
+REQUIREMENTS_CSV_COLUMNS = (
+    "interval_start",
+    "use_case",
+    "turns",
+    "aht_seconds",
+    "workload_erlangs",
+    "agents",
+    "scheduled_agents",
+    "work_agents",
+    "slot_agents",
+    "binding",
+    "expected_service_level",
+)
+
+
+def requirements_for_export(requirements: pd.DataFrame) -> pd.DataFrame:
+    """Return the requirements table as written to ``requirements.csv``.
+
+    ``interval_start`` becomes ISO 8601 local time with its UTC offset, so a DST
+    overlap hour stays unambiguous in a spreadsheet; the remaining columns keep
+    their library units (seconds, Erlangs, agents).
+    """
+    columns = [c for c in REQUIREMENTS_CSV_COLUMNS if c in requirements.columns]
+    extra = [c for c in requirements.columns if c not in columns and c != "is_open"]
+    frame = requirements.loc[:, columns + extra].copy()
+    frame["interval_start"] = [stamp.isoformat() for stamp in frame["interval_start"]]
+    return frame
