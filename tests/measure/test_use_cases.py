@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from measure_builders import build_events
 
 from asyncwfm.config import PlanningConfig, UseCaseConfig
+from asyncwfm.errors import InputError
 from asyncwfm.measure import assign_use_cases
 
 CONFIG = PlanningConfig(
@@ -90,3 +92,11 @@ def test_input_order_and_index_kept() -> None:
 
     assert assigned.index.tolist() == [7, 3]
     assert assigned["conversation_id"].tolist() == ["c2", "c1"]
+
+
+def test_missing_conversation_id_rejected() -> None:
+    events = build_events([("c1", 0, "customer", None, 10), ("c2", 5, "customer", None, 10)])
+    events.loc[1, "conversation_id"] = None
+
+    with pytest.raises(InputError, match="missing conversation_id"):
+        assign_use_cases(events, CONFIG)

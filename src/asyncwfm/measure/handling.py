@@ -161,14 +161,14 @@ def _timeline_codes(ordered: OrderedEvents, rows: np.ndarray) -> np.ndarray:
 
 
 def _previous_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Previous value within each contiguous group, or the no-bound marker."""
+    """Return the previous value within each contiguous group, or the no-bound marker."""
     previous = np.r_[_NO_BOUND, values[:-1]] if len(values) else values.copy()
     same_group = np.r_[False, groups[1:] == groups[:-1]] if len(values) else groups.astype(bool)
     return np.where(same_group, previous, _NO_BOUND)
 
 
 def _customer_bound(turns: TurnLabels, turn_number: np.ndarray) -> np.ndarray:
-    """First customer message of each work item's turn, or no bound before any turn."""
+    """Return the first customer message of each item's turn, or no bound before any turn."""
     return _take_by_turn(turns.first_message_ns, turn_number, _NO_BOUND)
 
 
@@ -179,7 +179,7 @@ def _work_start(
     handle_seconds: np.ndarray,
     allowance_seconds: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Start of each stretch of work and the name of the bound that set it."""
+    """Compute the start of each stretch of work and name the bound that set it."""
     from_source = ~np.isnan(handle_seconds)
     own_length = np.where(from_source, handle_seconds, allowance_seconds)
     own_start = end_ns - np.round(own_length * NANOSECONDS_PER_SECOND).astype(np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
+from asyncwfm.errors import InputError
 from asyncwfm.schema import EventType, Sender, validate_events
 
 
@@ -31,8 +32,18 @@ def assign_use_cases(events: pd.DataFrame, config: PlanningConfig) -> pd.DataFra
         The kept events in their input order, with ``use_case`` set to the configured
         use case of the conversation and the reader's label kept in ``use_case_label``.
         The ``channel`` column is left as it is.
+
+    Raises
+    ------
+    InputError
+        When ``events`` breaks the event table contract or lacks a conversation id.
     """
     validate_events(events)
+    if events["conversation_id"].isna().any():
+        raise InputError(
+            "event table has missing conversation_id values; reject those rows at ingest "
+            "or give every event a conversation."
+        )
     if events.empty:
         empty = events.copy()
         empty["use_case_label"] = empty["use_case"].astype("string")
