@@ -131,7 +131,7 @@ def measure_tool(
     horizon_seconds: float,
     replications: int,
 ) -> ToolResult:
-    """Run ``replications`` of one tool and summarise speed and answers."""
+    """Run ``replications`` of one tool and summarise speed and results."""
     levels, means = [], []
     customers = 0
     started = time.perf_counter()
@@ -154,7 +154,7 @@ def _mean_and_half_width(samples: np.ndarray) -> tuple[float, float]:
 
 
 def _agree(a: ToolResult, b: ToolResult) -> bool:
-    """Return whether two tools' answers differ by less than their combined half-widths."""
+    """Return whether two tools' results differ by less than their combined half-widths."""
     level_gap = abs(a.service_level - b.service_level)
     wait_gap = abs(a.mean_wait_seconds - b.mean_wait_seconds)
     return bool(
@@ -164,7 +164,7 @@ def _agree(a: ToolResult, b: ToolResult) -> bool:
 
 
 def main() -> None:
-    """Run the benchmark and print speeds, ratios and the answers of every tool."""
+    """Run the benchmark and print speeds, ratios and the results of every tool."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument("--hours", type=float, default=200.0, help="Simulated hours per run.")
