@@ -268,7 +268,10 @@ def run_engine(
     next_conversation = 0
     next_boundary = 0
     # Work queue of agents to offer waiting turns to, filled by boundaries and releases.
-    offer = np.empty(n_agents + 1, dtype=np.int64)
+    # A boundary offers each joining agent and then, when its pool queue is not empty,
+    # every free agent on shift again, so it can list an agent twice; other events
+    # offer at most three agents.
+    offer = np.empty(2 * n_agents + 3, dtype=np.int64)
 
     while True:
         t_conversation = (
