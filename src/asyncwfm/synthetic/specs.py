@@ -116,7 +116,7 @@ class UseCaseSpec:
     recontact_rate: float = 0.0
     recontact_days: float = 7.0
     handoff_seconds: float = 45.0
-    difficulty_sigma: float = 0.6
+    difficulty_sigma: float = 0.5
     target_occupancy: float = 0.7
     promise_target_seconds: float = 900.0
     intent_names: tuple[str, ...] = field(init=False)
