@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from asyncwfm.cli._common import planning_config, warnings_to_stderr, window_bound
-from asyncwfm.measure import measure
-from asyncwfm.plan.pipeline import build_plan
-from asyncwfm.report.html import write_report
-from asyncwfm.report.plan_report import plan_sections, requirements_for_export, use_case_summary
-from asyncwfm.report.terminal import frame_table
+from asyncwfm.report.terminal import plan_summary_table, simulation_summary_lines
 from asyncwfm.store import EventStore
+from asyncwfm.workflow import PlanOptions, PlanRun, run_plan
 
 
 def register(app: typer.Typer) -> None:
@@ -43,43 +41,79 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--end", help="End of the planning window (exclusive), local time."),
         ] = None,
+        verify: Annotated[
+            bool,
+            typer.Option("--verify", help="Check the plan in a discrete-event simulation."),
+        ] = False,
+        tune: Annotated[
+            bool,
+            typer.Option(
+                "--tune", help="Find the smallest staffing that keeps every promise in simulation."
+            ),
+        ] = False,
+        replications: Annotated[
+            int | None,
+            typer.Option(
+                "--replications", min=1, help="Simulation replications (default: from the config)."
+            ),
+        ] = None,
+        seed: Annotated[
+            int | None, typer.Option("--seed", help="Simulation seed (default: from the config).")
+        ] = None,
         json_output: Annotated[
             bool, typer.Option("--json", help="Print the per-use-case summary as JSON.")
         ] = False,
     ) -> None:
         """Plan agents per use case and interval from a measured log and write the report."""
         planning = planning_config(config)
-        window_start = window_bound(start, planning.business_timezone, "--start")
-        window_end = window_bound(end, planning.business_timezone, "--end")
+        options = PlanOptions(
+            start=window_bound(start, planning.business_timezone, "--start"),
+            end=window_bound(end, planning.business_timezone, "--end"),
+            verify=verify,
+            tune=tune,
+            replications=replications or planning.simulation.replications,
+            seed=planning.simulation.seed if seed is None else seed,
+        )
         with EventStore(db, read_only=True) as store:
             events = store.events()
 
-        with warnings_to_stderr():
-            measurement = measure(events, planning, start=window_start, end=window_end)
-            plan = build_plan(measurement.workload, measurement.conversations, planning)
+        console = Console(stderr=json_output)
+        with warnings_to_stderr(), Progress(console=console, transient=True) as progress:
+            task = progress.add_task("simulating", total=None, visible=False)
 
-        out.mkdir(parents=True, exist_ok=True)
-        requirements_path = out / "requirements.csv"
-        requirements_for_export(plan.requirements).to_csv(requirements_path, index=False)
-        report_path = write_report(
-            out / "report.html",
-            "asyncwfm staffing plan",
-            f"{db.name}: {measurement.events_measured:,} events",
-            plan_sections(measurement, plan, planning),
-        )
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total, visible=True)
 
-        summary = use_case_summary(measurement, plan, planning)
-        if json_output:
-            typer.echo(summary.to_json(orient="records", indent=2))
-            return
-        console = Console()
-        console.print(frame_table(summary, "Plan per use case", ("measured within promise",)))
-        total = plan.overstaffing[plan.overstaffing["use_case"] == "total"]
-        if not total.empty:
-            factor = float(total["overstaffing_factor"].iloc[0])
-            console.print(
-                f"Taking session length as handle time would need {factor:,.1f}x the agent-hours "
-                f"({float(total['agent_hours_session'].iloc[0]):,.0f} instead of "
-                f"{float(total['agent_hours_active'].iloc[0]):,.0f})."
+            run = run_plan(
+                events,
+                planning,
+                options,
+                out,
+                subtitle=f"{db.name}: {len(events):,} events",
+                on_step=lambda message: progress.console.print(f"[dim]-> {message}[/]"),
+                on_progress=on_progress,
             )
-        console.print(f"Wrote {requirements_path} and {report_path}")
+        print_plan_run(run, console, json_output)
+
+
+def print_plan_run(run: PlanRun, console: Console, json_output: bool) -> None:
+    """Print the plan summary as a table (or JSON) and the paths written."""
+    if json_output:
+        typer.echo(run.summary.to_json(orient="records", indent=2))
+        return
+    console.print(plan_summary_table(run.summary))
+    total = run.plan.overstaffing
+    total = total[total["use_case"] == "total"] if not total.empty else total
+    if not total.empty:
+        console.print(
+            "Taking session length as handle time would need "
+            f"{float(total['overstaffing_factor'].iloc[0]):,.1f}x the agent-hours "
+            f"({float(total['agent_hours_session'].iloc[0]):,.0f} instead of "
+            f"{float(total['agent_hours_active'].iloc[0]):,.0f})."
+        )
+    for line in simulation_summary_lines(run.verification, run.tuning, run.plan.interval_minutes):
+        console.print(line)
+    console.print(f"Requirements: {run.requirements_path}")
+    if run.attainment_path is not None:
+        console.print(f"Attainment:   {run.attainment_path}")
+    console.print(f"Report:       {run.report_path}")

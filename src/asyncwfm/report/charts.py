@@ -16,7 +16,7 @@ from plotly.colors import qualitative
 from asyncwfm.config import PlanningConfig
 
 _PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Set2
-_LAYOUT = {
+LAYOUT = {
     "template": "plotly_white",
     "height": 420,
     "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
@@ -25,11 +25,11 @@ _LAYOUT = {
 }
 
 
-def _colour(index: int) -> str:
+def colour(index: int) -> str:
     return _PALETTE[index % len(_PALETTE)]
 
 
-def _local_naive(values: pd.Series) -> pd.Series:
+def local_naive(values: pd.Series) -> pd.Series:
     """Drop the zone after conversion so plotly shows local wall-clock times."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_localize(None)
@@ -62,16 +62,16 @@ def volume_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
     figure = go.Figure()
     for index, use_case in enumerate(table.columns):
         figure.add_bar(
-            x=_local_naive(table.index.to_series()),
+            x=local_naive(table.index.to_series()),
             y=table[use_case],
             name=str(use_case),
-            marker_color=_colour(index),
+            marker_color=colour(index),
         )
     figure.update_layout(
         barmode="stack",
         title="Customer turns that need an agent, per interval",
         yaxis_title="turns",
-        **_LAYOUT,
+        **LAYOUT,
     )
     return figure
 
@@ -83,17 +83,17 @@ def aht_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
     for index, use_case in enumerate(shown):
         rows = workload[(workload["use_case"] == use_case) & (workload["turns"] > 0)]
         figure.add_scatter(
-            x=_local_naive(rows["interval_start"]),
+            x=local_naive(rows["interval_start"]),
             y=rows["active_seconds_per_turn"] / 60.0,
             name=use_case,
             mode="lines+markers",
             marker_size=4,
-            line_color=_colour(index),
+            line_color=colour(index),
         )
     figure.update_layout(
         title="Active handling minutes per turn (AHT), per interval",
         yaxis_title="minutes per turn",
-        **_LAYOUT,
+        **LAYOUT,
     )
     return figure
 
@@ -107,7 +107,7 @@ def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figu
         .unstack(fill_value=0)
     )
     scheduled = frame.groupby("interval_start")["scheduled_agents"].sum()
-    x_values = _local_naive(agents.index.to_series())
+    x_values = local_naive(agents.index.to_series())
     figure = go.Figure()
     for index, use_case in enumerate(agents.columns):
         figure.add_scatter(
@@ -116,10 +116,10 @@ def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figu
             name=str(use_case),
             stackgroup="agents",
             mode="lines",
-            line={"width": 0.5, "color": _colour(index), "shape": "hv"},
+            line={"width": 0.5, "color": colour(index), "shape": "hv"},
         )
     figure.add_scatter(
-        x=_local_naive(scheduled.index.to_series()),
+        x=local_naive(scheduled.index.to_series()),
         y=scheduled.values,
         name="scheduled (with shrinkage)",
         mode="lines",
@@ -128,7 +128,7 @@ def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figu
     figure.update_layout(
         title="Agents needed per interval and use case",
         yaxis_title="agents",
-        **_LAYOUT,
+        **LAYOUT,
     )
     return figure
 
@@ -154,20 +154,20 @@ def response_figure(
             continue
         minutes = np.sort(rows["response_seconds"].to_numpy(dtype=float)) / 60.0
         share = np.arange(1, len(minutes) + 1) / len(minutes)
-        colour = _colour(index)
+        line_colour = colour(index)
         figure.add_scatter(
             x=np.maximum(minutes, 1.0 / 60.0),
             y=share,
             name=f"{use_case} ({promise.response} response)",
             mode="lines",
-            line={"shape": "hv", "color": colour},
+            line={"shape": "hv", "color": line_colour},
         )
         figure.add_scatter(
             x=[promise.target_seconds / 60.0],
             y=[promise.service_level],
             name=f"{use_case} promise",
             mode="markers",
-            marker={"symbol": "x", "size": 12, "color": colour},
+            marker={"symbol": "x", "size": 12, "color": line_colour},
             showlegend=False,
             hovertemplate=(
                 f"promise: {promise.service_level:.0%} within "
@@ -178,7 +178,7 @@ def response_figure(
         title="Response times against each promise (x marks the promise)",
         xaxis={"type": "log", "title": "response time, minutes (log scale)"},
         yaxis={"title": "share of answered turns", "range": [0, 1.02], "tickformat": ".0%"},
-        **{**_LAYOUT, "hovermode": "closest"},
+        **{**LAYOUT, "hovermode": "closest"},
     )
     return figure
 
@@ -190,7 +190,7 @@ def concurrency_figure(concurrency: pd.DataFrame) -> go.Figure:
     ``open_threads`` and ``active_threads``.
     """
     totals = concurrency.groupby("minute")[["open_threads", "active_threads"]].sum()
-    x_values = _local_naive(totals.index.to_series())
+    x_values = local_naive(totals.index.to_series())
     figure = go.Figure()
     figure.add_scatter(
         x=x_values,
@@ -209,7 +209,7 @@ def concurrency_figure(concurrency: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         title="Open against active threads, per minute",
         yaxis_title="threads",
-        **_LAYOUT,
+        **LAYOUT,
     )
     return figure
 
@@ -238,7 +238,7 @@ def session_contrast_figure(contrast: pd.DataFrame) -> go.Figure:
         barmode="group",
         title="Agent-hours: active handling time against session length",
         yaxis={"title": "agent-hours (log scale)", "type": "log"},
-        **{**_LAYOUT, "hovermode": "closest"},
+        **{**LAYOUT, "hovermode": "closest"},
     )
     return figure
 
@@ -262,6 +262,6 @@ def handling_distribution_figure(conversations: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         title="Minutes per conversation: active handling time against session length",
         xaxis={"type": "log", "title": "minutes (log scale)"},
-        **{**_LAYOUT, "hovermode": "closest", "height": 300},
+        **{**LAYOUT, "hovermode": "closest", "height": 300},
     )
     return figure

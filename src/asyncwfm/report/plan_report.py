@@ -191,15 +191,21 @@ REQUIREMENTS_CSV_COLUMNS = (
 )
 
 
-def requirements_for_export(requirements: pd.DataFrame) -> pd.DataFrame:
-    """Return the requirements table as written to ``requirements.csv``.
+def frame_for_export(frame: pd.DataFrame, leading_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return a stage table as written to CSV: ``leading_columns`` first, then the rest.
 
     ``interval_start`` becomes ISO 8601 local time with its UTC offset, so a DST
-    overlap hour stays unambiguous in a spreadsheet; the remaining columns keep
-    their library units (seconds, Erlangs, agents).
+    overlap hour stays unambiguous in a spreadsheet; the other columns keep their
+    library units (seconds, Erlangs, agents). The internal ``is_open`` flag is left out.
     """
-    columns = [c for c in REQUIREMENTS_CSV_COLUMNS if c in requirements.columns]
-    extra = [c for c in requirements.columns if c not in columns and c != "is_open"]
-    frame = requirements.loc[:, columns + extra].copy()
-    frame["interval_start"] = [stamp.isoformat() for stamp in frame["interval_start"]]
-    return frame
+    first = [c for c in leading_columns if c in frame.columns]
+    rest = [c for c in frame.columns if c not in first and c != "is_open"]
+    export = frame.loc[:, first + rest].copy()
+    if "interval_start" in export:
+        export["interval_start"] = [stamp.isoformat() for stamp in export["interval_start"]]
+    return export
+
+
+def requirements_for_export(requirements: pd.DataFrame) -> pd.DataFrame:
+    """Return the requirements table as written to ``requirements.csv``."""
+    return frame_for_export(requirements, REQUIREMENTS_CSV_COLUMNS)

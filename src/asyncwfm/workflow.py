@@ -1,0 +1,226 @@
+"""The main job: measure a log, plan it, optionally check it by simulation, write outputs.
+
+This module wires the stages together for the ``plan`` and ``demo`` commands, so the
+commands stay thin and a script can run the same job with one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from asyncwfm.config import PlanningConfig
+from asyncwfm.measure import Measurement, measure
+from asyncwfm.plan.pipeline import PlanResult, build_plan
+from asyncwfm.report.html import ReportSection, write_report
+from asyncwfm.report.plan_report import (
+    frame_for_export,
+    plan_sections,
+    requirements_for_export,
+    use_case_summary,
+)
+from asyncwfm.report.simulation_section import simulation_section
+from asyncwfm.simulate import (
+    TuningResult,
+    VerificationResult,
+    model_from_measurement,
+    tune_plan,
+    verify_plan,
+)
+
+StepCallback = Callable[[str], None]
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Choices of one planning run.
+
+    Attributes
+    ----------
+    start, end : pandas.Timestamp or None
+        UTC window of the measured workload; None lets the measure stage choose the
+        densest stretch of the log.
+    verify : bool
+        Simulate the Erlang C plan and add its attainment to the report.
+    tune : bool
+        Search, in simulation, for the smallest staffing that keeps every promise.
+    replications : int
+        Independent simulation runs per check.
+    seed : int
+        Seed of the simulation's random streams.
+    """
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    verify: bool = False
+    tune: bool = False
+    replications: int = 10
+    seed: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRun:
+    """Everything one planning run produced, with the files it wrote."""
+
+    measurement: Measurement
+    plan: PlanResult
+    verification: VerificationResult | None
+    tuning: TuningResult | None
+    summary: pd.DataFrame
+    requirements_path: Path
+    report_path: Path
+    attainment_path: Path | None
+
+    @property
+    def requirements(self) -> pd.DataFrame:
+        """The requirements table, with simulated and tuned columns when they were run."""
+        if self.tuning is not None:
+            return self.tuning.requirements
+        if self.verification is not None:
+            return self.verification.requirements
+        return self.plan.requirements
+
+
+def run_plan(
+    events: pd.DataFrame,
+    config: PlanningConfig,
+    options: PlanOptions,
+    out_dir: str | Path,
+    *,
+    title: str = "asyncwfm staffing plan",
+    subtitle: str = "",
+    on_step: StepCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> PlanRun:
+    """Measure ``events``, plan every use case and interval, and write CSV and HTML.
+
+    Writes ``requirements.csv`` and ``report.html`` into ``out_dir``, and
+    ``attainment.csv`` when the plan is verified or tuned in simulation.
+    ``on_progress`` receives (done, total) simulation steps.
+    """
+
+    def step(message: str) -> None:
+        if on_step is not None:
+            on_step(message)
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    step("measure turns, response times and active handling time")
+    measurement = measure(events, config, start=options.start, end=options.end)
+    step("plan agents per use case and interval")
+    plan = build_plan(measurement.workload, measurement.conversations, config)
+
+    verification, tuning = _simulate(measurement, plan, config, options, step, on_progress)
+    sections = plan_sections(measurement, plan, config)
+    if verification is not None or tuning is not None:
+        sections.append(_simulation_report(verification, tuning, config, options))
+
+    step("write requirements.csv and report.html")
+    run = _write_outputs(
+        folder, measurement, plan, verification, tuning, config, sections, title, subtitle
+    )
+    return run
+
+
+def _simulate(
+    measurement: Measurement,
+    plan: PlanResult,
+    config: PlanningConfig,
+    options: PlanOptions,
+    step: StepCallback,
+    on_progress: ProgressCallback | None,
+) -> tuple[VerificationResult | None, TuningResult | None]:
+    if not (options.verify or options.tune) or plan.status != "ok":
+        return None, None
+    model = model_from_measurement(measurement.turns, plan.requirements, config)
+
+    verification = None
+    if options.verify:
+        step(f"verify the plan in simulation ({options.replications} replications)")
+        verification = verify_plan(
+            plan.requirements,
+            model,
+            replications=options.replications,
+            seed=options.seed,
+            progress=on_progress,
+        )
+
+    tuning = None
+    if options.tune:
+        step("tune the staffing in simulation")
+
+        def tune_progress(iteration: int, limit: int, missing: int) -> None:
+            if on_progress is not None:
+                on_progress(iteration, limit)
+
+        tuning = tune_plan(
+            plan.requirements,
+            model,
+            replications=options.replications,
+            seed=options.seed,
+            progress=tune_progress,
+        )
+    return verification, tuning
+
+
+def _simulation_report(
+    verification: VerificationResult | None,
+    tuning: TuningResult | None,
+    config: PlanningConfig,
+    options: PlanOptions,
+) -> ReportSection:
+    return simulation_section(
+        verification_summary=None if verification is None else verification.summary,
+        verification_attainment=None if verification is None else verification.attainment,
+        tuned_requirements=None if tuning is None else tuning.requirements,
+        tuned_summary=None if tuning is None else tuning.result.summary_table(),
+        interval_minutes=config.interval_minutes,
+        replications=options.replications,
+    )
+
+
+def _write_outputs(
+    folder: Path,
+    measurement: Measurement,
+    plan: PlanResult,
+    verification: VerificationResult | None,
+    tuning: TuningResult | None,
+    config: PlanningConfig,
+    sections: list[ReportSection],
+    title: str,
+    subtitle: str,
+) -> PlanRun:
+    requirements = plan.requirements
+    if verification is not None:
+        requirements = verification.requirements
+    if tuning is not None:
+        requirements = requirements.assign(
+            tuned_agents=tuning.requirements["tuned_agents"].to_numpy()
+        )
+    requirements_path = folder / "requirements.csv"
+    requirements_for_export(requirements).to_csv(requirements_path, index=False)
+
+    attainment_path = None
+    attainment = verification.attainment if verification is not None else None
+    if attainment is None and tuning is not None:
+        attainment = tuning.result.attainment_table()
+    if attainment is not None:
+        attainment_path = folder / "attainment.csv"
+        frame_for_export(attainment).to_csv(attainment_path, index=False)
+
+    report_path = write_report(folder / "report.html", title, subtitle, sections)
+    return PlanRun(
+        measurement=measurement,
+        plan=plan,
+        verification=verification,
+        tuning=tuning,
+        summary=use_case_summary(measurement, plan, config),
+        requirements_path=requirements_path,
+        report_path=report_path,
+        attainment_path=attainment_path,
+    )
