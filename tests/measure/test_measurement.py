@@ -139,3 +139,11 @@ def test_invalid_events_rejected() -> None:
 
     with pytest.raises(InputError, match="missing columns"):
         measure(events)
+
+
+def test_first_turns_count_first_turns_needing_agent() -> None:
+    workload = measured().workload
+    first_turns = workload.groupby("use_case")["first_turns"].sum().to_dict()
+
+    # sms: c1's first turn; app: c2's handed-off first turn (c3 was contained).
+    assert first_turns == {"app": 1, "sms": 1}

@@ -84,6 +84,7 @@ def _add_turn_counts(
     responder = turns["responder"]
     masks = {
         "turns": needs_agent,
+        "first_turns": needs_agent & turns["is_first_turn"].to_numpy(),
         "customer_turns": np.ones(len(turns), dtype=bool),
         "agent_turns": (responder == "agent").to_numpy(dtype=bool, na_value=False),
         "bot_turns": (responder == "bot").to_numpy(dtype=bool, na_value=False),
