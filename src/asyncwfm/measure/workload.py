@@ -63,7 +63,7 @@ def _grid_frame(grid: IntervalGrid, use_cases: pd.Index) -> pd.DataFrame:
 
 
 def _cell(grid: IntervalGrid, key: np.ndarray, times: pd.Series) -> np.ndarray:
-    """Flat (use case, interval) cell of each row, or -1 outside the grid."""
+    """Return the flat (use case, interval) cell of each row, or -1 outside the grid."""
     interval = grid.index_of(times.to_numpy(dtype="datetime64[ns]").view("int64"))
     inside = (interval >= 0) & (interval < grid.count) & (key >= 0)
     return np.where(inside, key * grid.count + interval, -1)
