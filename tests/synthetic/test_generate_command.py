@@ -95,3 +95,12 @@ def test_explicit_format_overrides_extension(tmp_path: Path) -> None:
     assert pd.read_csv(target)["event_key"].is_unique
     with pytest.raises(InputError, match="invalid format"):
         write_log(log, tmp_path / "log.data", "xml")  # type: ignore[arg-type]
+
+
+def test_gzip_csv_and_parquet_suffix(tmp_path: Path) -> None:
+    log = generate_log(8, days=1, volume_scale=0.1)
+    target = write_log(log, tmp_path / "log.csv.gz")
+    assert target.read_bytes()[:2] == b"\x1f\x8b"
+    assert len(pd.read_csv(target)) == len(log.events)
+    with pytest.raises(InputError, match=r"drop the \.gz suffix"):
+        write_log(log, tmp_path / "log.parquet.gz")

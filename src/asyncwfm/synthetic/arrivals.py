@@ -2,9 +2,9 @@
 
 Arrivals form a non-homogeneous Poisson process. Its rate follows an intraday profile
 with quiet nights, a late-morning peak and an evening peak, and a weekly profile with
-busier Mondays and quiet weekends, both in the business time zone. The rate is held constant within 5-minute buckets, counts are Poisson per bucket
-and times are uniform inside a bucket, which samples the process exactly for a
-piecewise-constant rate.
+busier Mondays and quiet weekends, both in the business time zone. The rate is held
+constant within 5-minute buckets, counts are Poisson per bucket and times are uniform
+inside a bucket, which samples the process exactly for a piecewise-constant rate.
 
 A reply wave is many customers writing within minutes of one moment, after a broadcast
 or an outage notice: its arrivals are the wave's moment plus lognormal delays (median

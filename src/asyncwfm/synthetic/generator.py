@@ -101,8 +101,9 @@ def generate_log(
     New conversations arrive as a seasonal Poisson process (intraday and weekly profiles
     in ``timezone``) plus reply waves. Each conversation has an intent and a difficulty.
     A share ``bot_coverage`` of them meets the bot first. The bot contains the easiest
-    conversations of simple intents and hands the rest to an agent after a few turns. Customers think for minutes to days between turns (heavy tailed), and agents
-    of each use case's pool reply one message at a time while holding several threads.
+    conversations of simple intents and hands the rest to an agent after a few turns.
+    Customers think for minutes to days between turns (heavy tailed), and agents of each
+    use case's pool reply one message at a time while holding several threads.
     Contained customers may come back within the re-contact window.
 
     Parameters

@@ -76,7 +76,7 @@ def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None 
         The generated log.
     path : str or Path
         Target file; parent folders are created. A ``.gz`` suffix compresses CSV and
-        JSON Lines output.
+        JSON Lines output and is rejected for Parquet.
     log_format : {"csv", "parquet", "jsonl"}, optional
         Output format; taken from the file name when omitted.
 
@@ -89,6 +89,11 @@ def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None 
     chosen = log_format if log_format is not None else format_from_suffix(target)
     if chosen not in LOG_FORMATS:
         raise InputError(f"invalid format {chosen!r}; use one of {', '.join(LOG_FORMATS)}.")
+    if chosen == "parquet" and target.suffix.lower() == ".gz":
+        raise InputError(
+            f"invalid file name {str(target)!r}: Parquet is compressed inside the file; "
+            "drop the .gz suffix."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
 
     frame = file_frame(log, text_timestamps=chosen != "parquet")
