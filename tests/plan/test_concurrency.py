@@ -13,6 +13,7 @@ from scipy import stats
 
 from asyncwfm.errors import InputError
 from asyncwfm.plan.concurrency import (
+    SlotModel,
     SlowdownCurve,
     combine_constraints,
     slot_agents,
@@ -62,7 +63,7 @@ def test_poisson_slots_match_a_scan(load: float) -> None:
 
 
 def test_delay_model_needs_most_slots() -> None:
-    models = ("erlang_b", "poisson", "erlang_c")
+    models: tuple[SlotModel, ...] = ("erlang_b", "poisson", "erlang_c")
     agents = [int(slot_agents(120.0, 1, 0.9, model=model)) for model in models]
     assert agents[0] <= agents[1] <= agents[2]
 
