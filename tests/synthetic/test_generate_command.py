@@ -104,3 +104,14 @@ def test_gzip_csv_and_parquet_suffix(tmp_path: Path) -> None:
     assert len(pd.read_csv(target)) == len(log.events)
     with pytest.raises(InputError, match=r"drop the \.gz suffix"):
         write_log(log, tmp_path / "log.parquet.gz")
+
+
+def test_bot_author_writes_bots_as_agents(tmp_path: Path) -> None:
+    log = generate_log(8, days=1, volume_scale=0.1)
+    target = write_log(log, tmp_path / "log.csv", bot_author="helper-bot")
+    frame = pd.read_csv(target)
+    written_by_bot = frame["agent_id"] == "helper-bot"
+    assert written_by_bot.sum() == (log.events["sender"] == "bot").sum()
+    assert (frame.loc[written_by_bot, "sender"] == "agent").all()
+    record = json.loads(provenance_path(target).read_text(encoding="utf-8"))
+    assert record["bot_author"] == "helper-bot"

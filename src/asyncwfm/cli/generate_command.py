@@ -58,6 +58,14 @@ def register(app: typer.Typer) -> None:
                 help="Write each agent message's work in handle_seconds.",
             ),
         ] = True,
+        bot_author: Annotated[
+            str | None,
+            typer.Option(
+                "--bot-author",
+                help="Write bot events as agent events by this author id, as logs that do "
+                "not flag bots do; ingest the file with --bot-author and the same id.",
+            ),
+        ] = None,
         json_output: Annotated[
             bool, typer.Option("--json", help="Print the provenance record as JSON.")
         ] = False,
@@ -77,7 +85,7 @@ def register(app: typer.Typer) -> None:
             volume_scale=volume_scale,
             handle_seconds=handle_seconds,
         )
-        written = write_log(log, out, chosen)
+        written = write_log(log, out, chosen, bot_author=bot_author)
         sidecar = provenance_path(written)
 
         if json_output:

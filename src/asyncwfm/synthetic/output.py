@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from asyncwfm import __version__
 from asyncwfm.errors import InputError
+from asyncwfm.schema import Sender
 from asyncwfm.synthetic.generator import GeneratedLog
 
 LogFormat = Literal["csv", "parquet", "jsonl"]
@@ -67,7 +68,13 @@ def format_from_suffix(path: str | Path) -> LogFormat:
     return by_suffix[suffix]
 
 
-def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None = None) -> Path:
+def write_log(
+    log: GeneratedLog,
+    path: str | Path,
+    log_format: LogFormat | None = None,
+    *,
+    bot_author: str | None = None,
+) -> Path:
     """Write the events of ``log`` and its provenance sidecar; return the file's path.
 
     Parameters
@@ -79,6 +86,10 @@ def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None 
         JSON Lines output and is rejected for Parquet.
     log_format : {"csv", "parquet", "jsonl"}, optional
         Output format; taken from the file name when omitted.
+    bot_author : str, optional
+        Write bot events with sender ``agent`` and this ``agent_id``, as sources that do
+        not flag bots do. Ingest such a file with the bot author option set to the same
+        name.
 
     Returns
     -------
@@ -96,7 +107,7 @@ def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None 
         )
     target.parent.mkdir(parents=True, exist_ok=True)
 
-    frame = file_frame(log, text_timestamps=chosen != "parquet")
+    frame = file_frame(log, text_timestamps=chosen != "parquet", bot_author=bot_author)
     if chosen == "csv":
         frame.to_csv(target, index=False)
     elif chosen == "jsonl":
@@ -105,16 +116,20 @@ def write_log(log: GeneratedLog, path: str | Path, log_format: LogFormat | None 
         _write_parquet(frame, target, log)
 
     provenance_path(target).write_text(
-        json.dumps(provenance_record(log, target, chosen), indent=2) + "\n", encoding="utf-8"
+        json.dumps(provenance_record(log, target, chosen, bot_author=bot_author), indent=2) + "\n",
+        encoding="utf-8",
     )
     return target
 
 
-def file_frame(log: GeneratedLog, *, text_timestamps: bool = True) -> pd.DataFrame:
+def file_frame(
+    log: GeneratedLog, *, text_timestamps: bool = True, bot_author: str | None = None
+) -> pd.DataFrame:
     """Return the events with the file's columns.
 
     With ``text_timestamps`` the timestamps become ISO 8601 text in UTC with a ``Z``
     suffix, for CSV and JSON Lines; Parquet keeps its timezone-aware timestamp type.
+    With ``bot_author`` the bot events become agent events written by that author id.
     """
     columns = [
         column
@@ -124,10 +139,16 @@ def file_frame(log: GeneratedLog, *, text_timestamps: bool = True) -> pd.DataFra
     frame = log.events.loc[:, columns].copy()
     if text_timestamps:
         frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if bot_author is not None:
+        is_bot = frame["sender"] == Sender.BOT.value
+        frame.loc[is_bot, "agent_id"] = bot_author
+        frame.loc[is_bot, "sender"] = Sender.AGENT.value
     return frame
 
 
-def provenance_record(log: GeneratedLog, path: Path, log_format: str) -> dict[str, object]:
+def provenance_record(
+    log: GeneratedLog, path: Path, log_format: str, *, bot_author: str | None = None
+) -> dict[str, object]:
     """Return the sidecar's content: the synthetic statement, parameters and truth."""
     truth = [
         {key: _json_number(value) for key, value in vars(item).items()}
@@ -144,6 +165,7 @@ def provenance_record(log: GeneratedLog, path: Path, log_format: str) -> dict[st
         "days": log.days,
         "timezone": log.timezone,
         "handle_seconds": log.includes_handle_seconds,
+        "bot_author": bot_author,
         "events": len(log.events),
         "conversations": int(log.events["conversation_id"].nunique()),
         "expected_per_use_case": truth,
