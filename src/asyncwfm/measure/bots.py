@@ -234,8 +234,9 @@ def mark_recontacts(
     """Add ``recontact_eligible`` and ``recontacted`` to a classified conversation table.
 
     A conversation is eligible when its customer is known and its re-contact window
-    ends no later than ``observed_until``. It counts as re-contacted when the same customer
-    starts another conversation in ``(last_event_at, last_event_at + recontact_days]``.
+    ends no later than ``observed_until``. It counts as re-contacted when the same
+    customer starts another conversation in ``(last_event_at, last_event_at +
+    recontact_days]``.
     """
     window = pd.Timedelta(days=recontact_days)
     marked = table.copy()
@@ -243,20 +244,16 @@ def mark_recontacts(
     ends = pd.to_datetime(marked["last_event_at"], utc=True)
     marked["recontact_eligible"] = known & (ends + window <= observed_until).to_numpy()
 
-    left = pd.DataFrame(
-        {"row": np.flatnonzero(known), "at": ends[known].to_numpy(), "customer": ""}
-    )
-    left["customer"] = marked.loc[known, "customer_id"].astype(str).to_numpy()
-    starts = pd.DataFrame(
-        {
-            "at": pd.to_datetime(marked.loc[known, "started_at"], utc=True).to_numpy(),
-            "customer": marked.loc[known, "customer_id"].astype(str).to_numpy(),
-            "next_start": pd.to_datetime(marked.loc[known, "started_at"], utc=True).to_numpy(),
-        }
-    )
+    customers = marked.loc[known, "customer_id"].astype(str).to_numpy()
+    starts = pd.to_datetime(marked.loc[known, "started_at"], utc=True).to_numpy()
+    ended = pd.DataFrame({"row": np.flatnonzero(known), "at": ends[known].to_numpy()})
+    ended["customer"] = customers
+    started = pd.DataFrame({"at": starts, "customer": customers, "next_start": starts})
+
+    # For each conversation end, the same customer's first start strictly after it.
     following = pd.merge_asof(
-        left.sort_values("at"),
-        starts.sort_values("at"),
+        ended.sort_values("at"),
+        started.sort_values("at"),
         on="at",
         by="customer",
         direction="forward",
