@@ -35,6 +35,10 @@ class InfeasiblePlanError(AsyncWfmError):
     """No staffing within the stated limits meets the promise."""
 
 
+class MissingDependencyError(AsyncWfmError, ImportError):
+    """An optional package needed for the requested feature is not installed."""
+
+
 class AsyncWfmWarning(UserWarning):
     """Base class of the warnings asyncwfm emits."""
 

@@ -1,0 +1,221 @@
+"""The bank call-centre reader, and forecasts of the only real month of intraday arrivals."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import warnings
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from forecast_builders import BANK_LOG
+
+from asyncwfm.config import config_from_dict
+from asyncwfm.errors import AsyncWfmWarning, InputError
+from asyncwfm.forecast import ForecastResult, ForecastSettings, forecast_workload
+from asyncwfm.ingest.bank import BANK_COLUMNS, BankLog, read_bank_log
+from asyncwfm.measure import measure
+
+needs_bank_log = pytest.mark.skipif(
+    not BANK_LOG.is_file(), reason=f"the bank call-centre log is not at {BANK_LOG}"
+)
+
+# Served calls in February 1999 start 07:00-24:00 Sunday to Thursday, 07:00-14:00 on
+# Friday and from 19:00 on Saturday (counted from ser_start of calls with a server).
+BANK_CONFIG = {
+    "business_timezone": "Asia/Jerusalem",
+    "interval_minutes": 30,
+    "opening_hours": {
+        "default": ["07:00-24:00"],
+        "friday": ["07:00-14:00"],
+        "saturday": ["19:00-24:00"],
+    },
+    "use_cases": [{"name": "bank", "match_channels": ["voice"]}],
+}
+
+HEADER = "\t".join(BANK_COLUMNS)
+
+
+def write_log(path: Path, rows: list[str]) -> Path:
+    path.write_text("\r\n".join([HEADER, *rows]) + "\r\n", encoding="utf-8")
+    return path
+
+
+def row(
+    call_id: str,
+    *,
+    date_: str = "990201",
+    vru: tuple[str, str] = ("10:00:00", "10:00:10"),
+    queue: tuple[str, str] = ("10:00:10", "10:01:00"),
+    service: tuple[str, str, str] = ("10:01:00", "10:05:00", "240"),
+    outcome: str = "AGENT",
+    server: str = "DORIT",
+) -> str:
+    fields = [
+        "AA0101", call_id, "0", "0", "PS", date_, vru[0], vru[1], "10",
+        queue[0], queue[1], "50", outcome, service[0], service[1], service[2], server,
+    ]  # fmt: skip
+    return "\t".join(fields)
+
+
+@pytest.fixture(scope="module")
+def bank_log() -> BankLog:
+    if not BANK_LOG.is_file():
+        pytest.skip(f"the bank call-centre log is not at {BANK_LOG}")
+    return read_bank_log(BANK_LOG)
+
+
+@needs_bank_log
+def test_calls_reconcile_with_independent_count(bank_log: BankLog) -> None:
+    with gzip.open(BANK_LOG, "rt", newline="") as handle:
+        records = list(csv.DictReader(handle, delimiter="\t"))
+    outcomes = Counter(record["outcome"] for record in records)
+    events = bank_log.events
+
+    assert bank_log.rows_read == len(records) == 33_344
+    assert bank_log.outcomes == dict(outcomes)
+    assert events["conversation_id"].nunique() == len(records)
+    senders = events["sender"].value_counts()
+    assert senders["customer"] == outcomes["AGENT"] + outcomes["HANG"]
+    assert senders["agent"] == outcomes["AGENT"]
+    assert senders["system"] == outcomes["PHANTOM"]
+    assert len(bank_log.rejections) == 0
+
+
+@needs_bank_log
+def test_handle_seconds_sum_matches_ser_time(bank_log: BankLog) -> None:
+    with gzip.open(BANK_LOG, "rt", newline="") as handle:
+        served = [r for r in csv.DictReader(handle, delimiter="\t") if r["outcome"] == "AGENT"]
+    agent_events = bank_log.events.loc[bank_log.events["sender"] == "agent"]
+
+    assert agent_events["handle_seconds"].sum() == sum(int(r["ser_time"]) for r in served)
+    assert agent_events["agent_id"].isna().sum() == sum(r["server"] == "NO_SERVER" for r in served)
+
+
+@needs_bank_log
+def test_agent_event_follows_customer_event(bank_log: BankLog) -> None:
+    events = bank_log.events
+    first = events.loc[events["sender"] == "customer"].set_index("conversation_id")["timestamp"]
+    answer = events.loc[events["sender"] == "agent"].set_index("conversation_id")["timestamp"]
+
+    gap = answer - first.reindex(answer.index)
+    assert (gap >= pd.Timedelta(seconds=1)).all()
+
+
+def test_call_crossing_midnight_rolls_to_next_day(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "bank.txt",
+        [
+            row(
+                "1",
+                vru=("23:59:40", "23:59:50"),
+                queue=("23:59:50", "0:00:20"),
+                service=("0:00:20", "0:03:00", "160"),
+            )
+        ],
+    )
+
+    events = read_bank_log(log).events.set_index("sender")["timestamp"]
+
+    # Israel is UTC+2 in February: 23:59:50 local is 21:59:50 UTC
+    assert events["customer"] == pd.Timestamp("1999-02-01 21:59:50", tz="UTC")
+    assert events["agent"] == pd.Timestamp("1999-02-01 22:00:20", tz="UTC")
+
+
+def test_call_without_queue_asks_at_vru_exit(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "bank.txt",
+        [row("1", queue=("0:00:00", "0:00:00"), service=("10:00:09", "10:02:00", "111"))],
+    )
+
+    events = read_bank_log(log).events.set_index("sender")["timestamp"]
+
+    assert events["customer"] == pd.Timestamp("1999-02-01 08:00:10", tz="UTC")
+    assert events["agent"] == pd.Timestamp("1999-02-01 08:00:11", tz="UTC")
+
+
+def test_abandoned_and_phantom_calls(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "bank.txt",
+        [
+            row("1", outcome="HANG", service=("0:00:00", "0:00:00", "0"), server="NO_SERVER"),
+            row("2", outcome="PHANTOM", server="NO_SERVER"),
+        ],
+    )
+
+    result = read_bank_log(log)
+
+    senders = result.events.groupby("conversation_id")["sender"].apply(list).to_dict()
+    assert senders == {"bank:AA0101:1": ["customer"], "bank:AA0101:2": ["system"]}
+    assert result.outcomes == {"HANG": 1, "PHANTOM": 1}
+
+
+def test_bad_rows_are_rejected_with_line_numbers(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "bank.txt",
+        [
+            row("1"),
+            "AA0101\t2\ttoo few fields",
+            row("3", date_="99x201"),
+            row("4", outcome="LOST"),
+            row("5", service=("10:01:00", "10:05:00", "-4")),
+            row("6", vru=("10h00", "10:00:10")),
+        ],
+    )
+
+    result = read_bank_log(log)
+
+    reasons = dict(zip(result.rejections["line"], result.rejections["reason"], strict=True))
+    assert result.rows_read == 6
+    assert result.accepted_calls == 1
+    assert reasons[3] == "expected 17 tab-separated fields, found 3"
+    assert reasons[4] == "unparseable date '99x201'"
+    assert reasons[5].startswith("unknown outcome 'LOST'")
+    assert reasons[6] == "invalid ser_time '-4'"
+    assert reasons[7] == "unparseable vru_entry '10h00'"
+
+
+def test_other_file_is_not_a_bank_log(tmp_path: Path) -> None:
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+
+    with pytest.raises(InputError, match="is not a bank call-centre log"):
+        read_bank_log(other)
+
+
+@pytest.fixture(scope="module")
+def bank_forecast(bank_log: BankLog) -> ForecastResult:
+    config = config_from_dict(BANK_CONFIG)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AsyncWfmWarning)
+        workload = measure(bank_log.events, config).workload
+        settings = ForecastSettings(horizon_days=7, backtest_origins=3, backtest_step_days=3)
+        return forecast_workload(workload, config, settings)
+
+
+@needs_bank_log
+def test_chosen_model_beats_naive_on_bank_arrivals(bank_forecast: ForecastResult) -> None:
+    backtest = bank_forecast.backtest
+    turns = backtest.loc[backtest["series"] == "turns"].set_index("model")
+
+    chosen = turns.loc[turns["chosen"]]
+    assert chosen.index[0] != "seasonal_naive"
+    assert chosen["wape"].iloc[0] < turns.loc["seasonal_naive", "wape"]
+    assert (turns["origins"] == 3).all()
+
+
+@needs_bank_log
+def test_bank_closed_hours_stay_zero(bank_forecast: ForecastResult) -> None:
+    forecast = bank_forecast.forecast
+    turns = forecast.loc[forecast["series"] == "turns"]
+    starts = pd.DatetimeIndex(turns["interval_start"])
+
+    saturday_day = (starts.weekday == 5) & (starts.hour >= 8) & (starts.hour < 18)
+    friday_afternoon = (starts.weekday == 4) & (starts.hour >= 15)
+    night = (starts.hour >= 1) & (starts.hour < 6)
+    assert bank_forecast.first_day == date(1999, 3, 1)
+    assert (turns.loc[saturday_day | friday_afternoon | night, "upper_95"] == 0).all()
+    assert (turns.loc[(starts.weekday == 0) & (starts.hour == 10), "forecast"] > 10).all()
