@@ -270,6 +270,13 @@ def test_missing_workload_column_raises() -> None:
         plan_bot_scenario(_workload().drop(columns="turns"), CONVERSATIONS, BotScenario(0.3))
 
 
+def test_naive_interval_start_raises() -> None:
+    workload = _workload()
+    workload["interval_start"] = workload["interval_start"].dt.tz_localize(None)
+    with pytest.raises(InputError, match="timezone-aware"):
+        plan_bot_scenario(workload, CONVERSATIONS, BotScenario(0.3))
+
+
 def test_generated_log_scenario_end_to_end() -> None:
     log = generate_log(np.random.default_rng(), days=7, volume_scale=0.5)
     config = synthetic_config(log)

@@ -505,6 +505,12 @@ def _check_workload(workload: pd.DataFrame, scenario: BotScenario) -> None:
             f"workload table is missing columns {missing}; pass the workload of "
             "asyncwfm.measure.measure() or a forecast."
         )
+    starts = workload["interval_start"]
+    if not workload.empty and not isinstance(starts.dtype, pd.DatetimeTZDtype):
+        raise InputError(
+            f"workload interval_start must be timezone-aware in the business time zone, got "
+            f"dtype {starts.dtype}; localize it with Series.dt.tz_localize(zone)."
+        )
     if scenario.use_cases is not None and not workload.empty:
         known = set(workload["use_case"].astype(str))
         unknown = sorted(set(scenario.use_cases) - known)
