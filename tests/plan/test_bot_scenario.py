@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -207,6 +208,16 @@ def test_summary_compares_naive() -> None:
     assert summary.residue_uplift > 0
     assert summary.full_containment_uplift > 0
     assert list(summary.by_use_case["use_case"]) == ["chat", "sms"]
+
+
+def test_summary_record_is_json_ready() -> None:
+    result = plan_bot_scenario(_workload(), CONVERSATIONS, BotScenario(0.5, ramp_weeks=1.0))
+    record = result.summary.to_record()
+    text = json.dumps(record)
+    assert "NaN" not in text
+    assert record["status"] == "ok"
+    assert record["containment"] == 0.5
+    assert [row["use_case"] for row in record["use_cases"]] == ["chat", "sms"]
 
 
 def test_use_case_subset_keeps_others() -> None:

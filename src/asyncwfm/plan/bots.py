@@ -258,6 +258,26 @@ class BotScenarioSummary:
         ]
         return pd.DataFrame(rows, columns=["measure", "value"])
 
+    def to_record(self) -> dict[str, object]:
+        """Return the totals and per use case rows as JSON-ready values (NaN as None)."""
+        record: dict[str, object] = {"status": self.status}
+        record.update({row.measure: _json_value(row.value) for row in self.to_frame().itertuples()})
+        record["recontact_rate"] = self.scenario.recontact_rate
+        record["start"] = None if self.start is None else self.start.isoformat()
+        record["use_cases"] = [
+            {key: _json_value(value) for key, value in row.items()}
+            for row in self.by_use_case.to_dict(orient="records")
+        ]
+        return record
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
 
 @dataclass(frozen=True, eq=False)
 class BotScenarioResult:
