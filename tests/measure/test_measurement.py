@@ -73,7 +73,7 @@ def test_workload_columns_present() -> None:
     } <= columns
 
 
-def test_active_seconds_per_turn_over_turns_needing_agent() -> None:
+def test_active_seconds_per_turn_over_handled_turns() -> None:
     workload = measured().workload.set_index(["use_case", "interval_start"])
     first = pd.Timestamp("2024-03-04 09:00", tz="UTC")
 
@@ -81,6 +81,24 @@ def test_active_seconds_per_turn_over_turns_needing_agent() -> None:
     assert workload.loc[("sms", first), "active_seconds_per_turn"] == 120.0
     # c2 handed off: 60 + 0.5 * 60 = 90 s; c3 was contained and is not a turn needing agent.
     assert workload.loc[("app", first), "active_seconds_per_turn"] == 90.0
+
+
+def test_unanswered_turn_does_not_lower_aht() -> None:
+    rows = [
+        ("c1", 0, "customer", None, 10),
+        ("c1", 200, "agent", "a1", 120),
+        ("c2", 30, "customer", None, 10),
+    ]
+    result = measure(build_events(rows, use_case="sms"), start="2024-03-04", end="2024-03-05")
+    first = result.workload.set_index("interval_start").loc[
+        pd.Timestamp("2024-03-04 09:00", tz="UTC")
+    ]
+
+    # Two turns need an agent, one was handled with 120 s of work: the AHT is that
+    # handled turn's 120 s, not 60 s, so planning both turns costs 240 s.
+    assert first["turns"] == 2
+    assert first["handled_turns"] == 1
+    assert first["active_seconds_per_turn"] == 120.0
 
 
 def test_summary_columns_and_values() -> None:

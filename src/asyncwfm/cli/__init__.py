@@ -77,14 +77,13 @@ _register_commands()
 
 
 def main() -> None:
-    """Entry point of the console script: run the app and map our errors to exit status 2."""
+    """Entry point of the console script: run the app and map our errors to exit status 2.
+
+    The app runs in typer's standalone mode, which prints usage errors and sets the
+    exit status itself; errors of ours pass through it and are printed here as one line.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except AsyncWfmError as exc:
         error_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        error_console.print("aborted")
-        sys.exit(1)

@@ -116,7 +116,8 @@ class Measurement:
         -------
         pandas.DataFrame
             One row per use case with the columns of :data:`SUMMARY_COLUMNS`:
-            ``active_seconds_per_turn`` is the mean over turns that need an agent,
+            ``active_seconds_per_turn`` is the mean over handled turns (turns that
+            need an agent and got agent work),
             ``active_seconds_per_conversation`` the mean over conversations that
             needed an agent, response percentiles are over answered turns (every turn,
             and first turns only), and ``peakedness`` pools the workload intervals
@@ -291,6 +292,7 @@ def _summary_table(
 
     by_turn = turns.groupby("use_case", observed=True)
     needing = turns[turns["needs_agent"]].groupby("use_case")
+    handled = turns[turns["needs_agent"] & (turns["agent_messages"] > 0)].groupby("use_case")
     answered = turns[turns["answered"]].groupby("use_case")["response_seconds"]
     first_answered = turns[turns["answered"] & turns["is_first_turn"]].groupby("use_case")[
         "response_seconds"
@@ -302,7 +304,7 @@ def _summary_table(
             "conversations": by_conversation.size(),
             "customer_turns": by_turn.size(),
             "answered_turns": by_turn["answered"].sum(),
-            "active_seconds_per_turn": needing["active_seconds"].mean(),
+            "active_seconds_per_turn": handled["active_seconds"].mean(),
             "active_seconds_per_conversation": agent_conversations["active_seconds"].mean(),
             "median_session_seconds": by_conversation["session_seconds"].median(),
             "response_seconds_p50": answered.quantile(0.5),

@@ -94,12 +94,17 @@ def _add_turn_counts(
     for column, mask in masks.items():
         table[column] = _sum_per_cell(turn_cell[mask], shape).astype(np.int64)
 
+    # AHT is averaged over handled turns (those an agent worked on), as call centres
+    # take AHT over handled calls: an unanswered turn that is planned to be answered
+    # will cost a handled turn's work, not zero.
+    handled = needs_agent & (turns["agent_messages"].to_numpy() > 0)
     agent_work = _sum_per_cell(
-        turn_cell[needs_agent], shape, turns["active_seconds"].to_numpy()[needs_agent]
+        turn_cell[handled], shape, turns["active_seconds"].to_numpy()[handled]
     )
+    table["handled_turns"] = _sum_per_cell(turn_cell[handled], shape).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         table["active_seconds_per_turn"] = np.where(
-            table["turns"] > 0, agent_work / table["turns"].to_numpy(), np.nan
+            table["handled_turns"] > 0, agent_work / table["handled_turns"].to_numpy(), np.nan
         )
 
 
