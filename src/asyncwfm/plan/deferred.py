@@ -28,7 +28,7 @@ Two objectives are offered, solved with HiGHS through ``scipy.optimize.milp``:
 
 NOTE: the fluid lets the work of interval ``t`` use all of interval ``t``'s capacity,
 as if it arrived at the interval start. Turns arriving late in the interval see
-less; the simulation stage checks the effect.
+less, and the simulation stage checks the effect.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def plan_deferred(
         handling time per turn).
     deadline_index
         Per interval, the last interval (inclusive) by whose end its work must be
-        done; at least the interval's own index. A value past the last interval puts
+        done. It is at least the interval's own index. A value past the last interval puts
         no deadline inside the horizon. :func:`deadline_intervals` builds it.
     is_open
         Per interval, whether agents can work.
