@@ -35,7 +35,8 @@ def test_single_batch_needs_its_work_in_agent_hours() -> None:
     assert plan.status == "optimal"
     assert plan.agent_hours == pytest.approx(2.0)
     assert plan.backlog_seconds is not None
-    assert plan.backlog_seconds[-1] == pytest.approx(0.0)
+    # Of the equally cheap profiles the plan works the batch off at once.
+    assert np.allclose(plan.backlog_seconds, 0.0)
     assert_deadlines_met(plan, work, deadline)
 
 
