@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import special
 
 from asyncwfm.errors import InputError
 from asyncwfm.plan._checks import BoolArray, FloatArray, IntArray, float_array, float_scalar
@@ -231,7 +232,7 @@ class _ErlangAQueue:
         )
 
         log_odds = _log_minus_one(-log_blocking) - log_busy_scaled
-        self.wait_probability = np.where(self.busy, 1.0 / (1.0 + np.exp(log_odds)), 0.0)
+        self.wait_probability = np.where(self.busy, special.expit(-log_odds), 0.0)
 
         answered_share = -np.expm1(-log_busy_scaled) * servers / np.where(self.busy, load, 1.0)
         abandonment = self.wait_probability * (1.0 - answered_share)
