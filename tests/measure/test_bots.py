@@ -108,9 +108,10 @@ def _hand_built_events() -> pd.DataFrame:
         # contained near the end of the log: its re-contact window is incomplete
         _event("G", 9 * DAY, "customer", customer="c6"),
         _event("G", 9 * DAY + 3, "bot"),
-        # the last event of the log
+        # agent-only, one handled turn of 30 s, then an unanswered turn: the log's end
         _event("H", 10 * DAY, "customer", customer="c7"),
         _event("H", 10 * DAY + 60, "agent", agent="bob", handle=30.0),
+        _event("H", 10 * DAY + 120, "customer", customer="c7"),
     ]
     return _events(rows)
 
@@ -148,8 +149,12 @@ def test_hand_built_residue_uplift(hand_built: BotMeasurement) -> None:
     row = hand_built.for_use_case("support")
     # Handed off: B has 180 s over 2 agent turns, D 90 s over its handoff turn.
     assert row["handed_off_aht_seconds"] == pytest.approx(270.0 / 3)
-    # Agent-only: C 200 s over 2 turns, E 50 s and H 30 s over one turn each.
+    # Agent-only: C 200 s over 2 turns, E 50 s and H 30 s over one handled turn each;
+    # H's unanswered turn needs an agent but is not a handled turn.
     assert row["agent_only_aht_seconds"] == pytest.approx(280.0 / 4)
+    table = hand_built.conversations.set_index("conversation_id")
+    assert table.loc["H", "turns_needing_agent"] == 2
+    assert table.loc["H", "handled_turns"] == 1
     assert row["residue_uplift"] == pytest.approx((270.0 / 3) / (280.0 / 4) - 1)
     assert row["residue_uplift_se"] > 0
 

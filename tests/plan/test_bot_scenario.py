@@ -53,6 +53,22 @@ def test_distribution_sorted_by_seconds(four: ResidueDistribution) -> None:
     assert four.aht_seconds == pytest.approx(1000.0 / 6.0)
 
 
+def test_aht_is_per_handled_turn() -> None:
+    # The 400 s conversation also has an unanswered turn: 2 turns need an agent, 1 handled.
+    conversations = _conversations("chat", [100.0, 400.0], [1, 2]).assign(
+        agent_turns=[1, 1], handoff_turns=[0, 0]
+    )
+    distribution = residue_distributions(conversations)["chat"]
+    assert distribution.turns == 3.0
+    assert distribution.handled_turns == 2.0
+    assert distribution.aht_seconds == pytest.approx(250.0)
+
+    factors = residue_factors(distribution, 0.5, selectivity=1.0)
+    assert factors.turns[0] == pytest.approx(2 / 3)
+    assert factors.handled_turns[0] == pytest.approx(1 / 2)
+    assert factors.aht[0] == pytest.approx(400.0 / 250.0)
+
+
 def test_easiest_first_removes_easiest(four: ResidueDistribution) -> None:
     # Half contained, easiest first: 300 + 400 s over 4 turns remain.
     factors = residue_factors(four, 0.5, selectivity=1.0)

@@ -10,8 +10,9 @@ stage's ``turns`` and ``conversations`` tables give turns and active handling ti
 - **agent-only**: an agent worked on it and the bot never appeared;
 - **handoff turn**: 0-based index of the first turn of a handed-off conversation that an
   agent answered or that the bot answered and an agent followed up (``handoff``);
-- **agent turns**: turns that need an agent (answered by an agent, handed off, or
-  unanswered), the unit of the workload table;
+- **handled turns**: turns an agent answered or followed up after the bot, the turns
+  that got agent work. Active handling time per turn is per handled turn, as the
+  workload's ``active_seconds_per_turn`` is;
 - **re-contact**: the customer of a conversation starts another conversation (in any
   use case) within ``recontact_days`` after that conversation's last event.
 
@@ -20,7 +21,7 @@ Containment is contained over bot conversations, with a Wilson score interval (W
 209-212), computed by statsmodels' ``proportion_confint``. ``containment_of_all``
 divides by every conversation of the use case.
 
-The residue uplift compares active handling time per agent turn (a ratio of sums, the
+The residue uplift compares active handling time per handled turn (a ratio of sums, the
 same quantity as the workload's ``active_seconds_per_turn``) of handed-off and agent-only
 conversations: ``uplift = R_handed_off / R_agent_only - 1``. Its standard error treats
 conversations as independent clusters and uses the delta method for a ratio estimator,
@@ -85,6 +86,8 @@ _REQUIRED_CONVERSATION_COLUMNS = (
     "agent_messages",
     "active_seconds",
     "turns_needing_agent",
+    "agent_turns",
+    "handoff_turns",
 )
 
 
@@ -104,7 +107,8 @@ class BotMeasurement:
     conversations : pandas.DataFrame
         One row per conversation: ``conversation_id``, ``use_case``, ``customer_id``,
         ``bot_conversation``, ``agent_worked``, ``contained``, ``handed_off``,
-        ``agent_only``, ``handoff_turn`` (-1 unless handed off), ``agent_turns``,
+        ``agent_only``, ``handoff_turn`` (-1 unless handed off), ``turns_needing_agent``,
+        ``handled_turns``,
         ``active_seconds``, ``started_at``, ``last_event_at``, ``recontact_eligible``
         and ``recontacted``.
     recontact_days : float
@@ -215,7 +219,11 @@ def classify_conversations(
             "handed_off": handed_off,
             "agent_only": agent_worked & ~bot_conversation,
             "handoff_turn": _first_agent_turn(turns, ids),
-            "agent_turns": conversations["turns_needing_agent"].to_numpy(dtype=np.int64),
+            "turns_needing_agent": conversations["turns_needing_agent"].to_numpy(dtype=np.int64),
+            "handled_turns": (
+                conversations["agent_turns"].to_numpy(dtype=np.int64)
+                + conversations["handoff_turns"].to_numpy(dtype=np.int64)
+            ),
             "active_seconds": active_seconds,
             "started_at": conversations["started_at"].to_numpy(),
             "last_event_at": conversations["last_event_at"].to_numpy(),
@@ -358,8 +366,8 @@ def _use_case_row(use_case: str, group: pd.DataFrame, recontact_days: float) -> 
         "residue_uplift_se": uplift_se,
         "agent_only_seconds_per_conversation": _mean(agent_only["active_seconds"]),
         "handed_off_seconds_per_conversation": _mean(handed_off["active_seconds"]),
-        "agent_only_turns_per_conversation": _mean(agent_only["agent_turns"]),
-        "handed_off_turns_per_conversation": _mean(handed_off["agent_turns"]),
+        "agent_only_turns_per_conversation": _mean(agent_only["handled_turns"]),
+        "handed_off_turns_per_conversation": _mean(handed_off["handled_turns"]),
         "recontact_days": recontact_days,
         "recontact_eligible": len(eligible),
         "recontacts": int(eligible["recontacted"].sum()),
@@ -377,9 +385,9 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
 
 
 def _ratio_and_variance(group: pd.DataFrame) -> tuple[float, float]:
-    """Return active seconds per agent turn of a group and its delta-method variance."""
+    """Return active seconds per handled turn of a group and its delta-method variance."""
     seconds = group["active_seconds"].to_numpy(dtype=float)
-    turns = group["agent_turns"].to_numpy(dtype=float)
+    turns = group["handled_turns"].to_numpy(dtype=float)
     total_turns = turns.sum()
     if total_turns <= 0:
         return math.nan, math.nan

@@ -12,21 +12,22 @@ the easiest ``c`` share taken in order, and the rest is a random draw. ``s = 1``
 easiest first and ``s = 0`` random. The mean of ``p`` is ``c`` for every ``s``. The
 scenario uses the expected values of this rule, so it needs no random numbers.
 
-With ``N`` agent conversations holding ``T`` agent turns and ``A`` active seconds, and
-``F_T(c)``, ``F_A(c)`` the turns and seconds of the easiest ``c`` share (linear between
-conversations), the residue keeps
+With ``N`` agent conversations holding ``T`` turns that need an agent and ``A`` active
+seconds, and ``F_T(c)``, ``F_A(c)`` the turns and seconds of the easiest ``c`` share
+(linear between conversations), the residue keeps
 
 - ``N (1 - c)`` conversations,
 - ``T_r = (1 - (1 - s) c) T - s F_T(c)`` turns,
-- ``A_r = (1 - (1 - s) c) A - s F_A(c)`` active seconds.
+- ``A_r = (1 - (1 - s) c) A - s F_A(c)`` active seconds,
 
-Re-contacts: a share ``r`` of contained conversations comes back to agents with the
-mean turns and seconds of the contained ones, adding ``r c N`` conversations,
-``r (T - T_r)`` turns and ``r (A - A_r)`` seconds. Handoff: every conversation that
-reaches an agent passes the bot first, so ``handoff_seconds`` is added once per residue
-conversation and re-contact, on its handed-off turn. The residue AHT is then the ratio
-of the residue's active seconds to its turns, and the residue uplift is that AHT over
-today's AHT minus 1.
+and handled turns (those agents work on) follow the same rule. Re-contacts: a share
+``r`` of contained conversations comes back to agents with the mean turns and seconds
+of the contained ones, adding ``r c N`` conversations, ``r (T - T_r)`` turns and
+``r (A - A_r)`` seconds. Handoff: every conversation that reaches an agent passes the
+bot first, so ``handoff_seconds`` is added once per residue conversation and
+re-contact, on its handed-off turn. The residue AHT is the residue's active seconds
+per handled turn, as the workload's ``active_seconds_per_turn`` is, and the residue
+uplift is that AHT over today's AHT minus 1.
 
 Ramp: containment rises linearly by day, from ``c / (7 W)`` on the first day of the
 scenario to ``c`` after ``W`` weeks; ``W = 0`` switches it on at once. The naive plan
@@ -45,7 +46,8 @@ import pandas as pd
 from asyncwfm.errors import InputError
 from asyncwfm.measure.bots import BotMeasurement
 
-SCALED_BY_TURNS: Final[tuple[str, ...]] = ("turns", "agent_turns")
+SCALED_BY_TURNS: Final[tuple[str, ...]] = ("turns",)
+SCALED_BY_HANDLED_TURNS: Final[tuple[str, ...]] = ("handled_turns", "agent_turns")
 SCALED_BY_CONVERSATIONS: Final[tuple[str, ...]] = (
     "new_conversations",
     "first_turns",
@@ -140,43 +142,54 @@ class ResidueDistribution:
         Use case name.
     conversations : int
         Agent-handled conversations ``N``.
-    cumulative_turns, cumulative_seconds : numpy.ndarray
-        Agent turns and active seconds of the easiest ``k`` conversations, for
-        ``k = 0 .. N`` (length ``N + 1``).
+    cumulative_turns, cumulative_handled_turns, cumulative_seconds : numpy.ndarray
+        Turns that need an agent, handled turns (those an agent worked on) and active
+        seconds of the easiest ``k`` conversations, for ``k = 0 .. N`` (length
+        ``N + 1``).
     """
 
     use_case: str
     conversations: int
     cumulative_turns: np.ndarray
+    cumulative_handled_turns: np.ndarray
     cumulative_seconds: np.ndarray
 
     @property
     def turns(self) -> float:
-        """Agent turns of all conversations, ``T``."""
+        """Turns that need an agent, of all conversations: ``T``."""
         return float(self.cumulative_turns[-1])
 
     @property
+    def handled_turns(self) -> float:
+        """Handled turns of all conversations."""
+        return float(self.cumulative_handled_turns[-1])
+
+    @property
     def active_seconds(self) -> float:
-        """Active seconds of all conversations, ``A``."""
+        """Active seconds of all conversations: ``A``."""
         return float(self.cumulative_seconds[-1])
 
     @property
     def aht_seconds(self) -> float:
-        """Active seconds per agent turn today, ``A / T``; NaN without turns."""
-        return self.active_seconds / self.turns if self.turns > 0 else float("nan")
+        """Active seconds per handled turn today; NaN without handled turns."""
+        if self.handled_turns <= 0:
+            return float("nan")
+        return self.active_seconds / self.handled_turns
 
 
 @dataclass(frozen=True)
 class ResidueFactors:
     """Multipliers of today's workload at given containment levels (arrays, one per level).
 
-    ``turns`` multiplies agent turns, ``conversations`` new conversations and open
-    threads, ``active_seconds`` total agent work, and ``aht`` active seconds per turn
-    (``active_seconds / turns``). ``aht - 1`` is the residue uplift.
+    ``turns`` multiplies turns that need an agent, ``handled_turns`` the turns agents
+    work on, ``conversations`` new conversations and open threads, ``active_seconds``
+    total agent work, and ``aht`` active seconds per handled turn
+    (``active_seconds / handled_turns``). ``aht - 1`` is the residue uplift.
     """
 
     containment: np.ndarray
     turns: np.ndarray
+    handled_turns: np.ndarray
     conversations: np.ndarray
     active_seconds: np.ndarray
     aht: np.ndarray
@@ -310,8 +323,10 @@ def residue_distributions(conversations: pd.DataFrame) -> dict[str, ResidueDistr
     ----------
     conversations : pandas.DataFrame
         The measure stage's conversation table; ``use_case``, ``active_seconds`` and
-        ``turns_needing_agent`` are read. A conversation is agent-handled when it has
-        active seconds or a turn that needs an agent.
+        ``turns_needing_agent`` are read, and ``agent_turns`` plus ``handoff_turns`` as
+        the handled turns when present (else the turns that need an agent). A
+        conversation is agent-handled when it has active seconds or a turn that needs
+        an agent.
     """
     missing = [
         column
@@ -326,24 +341,36 @@ def residue_distributions(conversations: pd.DataFrame) -> dict[str, ResidueDistr
 
     seconds = conversations["active_seconds"].to_numpy(dtype=float)
     turns = conversations["turns_needing_agent"].to_numpy(dtype=float)
-    handled = (seconds > 0) | (turns > 0)
+    if {"agent_turns", "handoff_turns"} <= set(conversations.columns):
+        handled_turns = conversations["agent_turns"].to_numpy(dtype=float)
+        handled_turns = handled_turns + conversations["handoff_turns"].to_numpy(dtype=float)
+    else:
+        handled_turns = turns
+    worked = (seconds > 0) | (turns > 0)
     frame = pd.DataFrame(
         {
-            "use_case": conversations["use_case"].astype(str).to_numpy()[handled],
-            "seconds": seconds[handled],
-            "turns": turns[handled],
+            "use_case": conversations["use_case"].astype(str).to_numpy()[worked],
+            "seconds": seconds[worked],
+            "turns": turns[worked],
+            "handled_turns": handled_turns[worked],
         }
     )
+
     result: dict[str, ResidueDistribution] = {}
     for use_case, rows in frame.groupby("use_case", sort=True):
         ordered = rows.sort_values(["seconds", "turns"], kind="stable")
         result[str(use_case)] = ResidueDistribution(
             use_case=str(use_case),
             conversations=len(ordered),
-            cumulative_turns=np.concatenate([[0.0], np.cumsum(ordered["turns"].to_numpy())]),
-            cumulative_seconds=np.concatenate([[0.0], np.cumsum(ordered["seconds"].to_numpy())]),
+            cumulative_turns=_cumulative(ordered["turns"]),
+            cumulative_handled_turns=_cumulative(ordered["handled_turns"]),
+            cumulative_seconds=_cumulative(ordered["seconds"]),
         )
     return result
+
+
+def _cumulative(values: pd.Series) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(values.to_numpy(dtype=float))])
 
 
 def residue_factors(
@@ -362,37 +389,28 @@ def residue_factors(
     """
     level = np.atleast_1d(np.asarray(containment, dtype=float))
     count = distribution.conversations
-    total_turns = distribution.turns
-    total_seconds = distribution.active_seconds
-    if count == 0 or total_turns <= 0 or total_seconds <= 0:
+    if count == 0 or distribution.handled_turns <= 0 or distribution.active_seconds <= 0:
         return _naive_factors(level, recontact_rate)
 
-    ranks = np.arange(count + 1) / count
-    easiest_turns = np.interp(level, ranks, distribution.cumulative_turns)
-    easiest_seconds = np.interp(level, ranks, distribution.cumulative_seconds)
-    kept_share = 1.0 - (1.0 - selectivity) * level
-    residue_turns = kept_share * total_turns - selectivity * easiest_turns
-    residue_seconds = kept_share * total_seconds - selectivity * easiest_seconds
+    def residue_share(cumulative: np.ndarray) -> np.ndarray:
+        """Share of a per-conversation total left to agents, re-contacts included."""
+        total = cumulative[-1]
+        easiest = np.interp(level, np.arange(count + 1) / count, cumulative)
+        residue = (1.0 - (1.0 - selectivity) * level) * total - selectivity * easiest
+        return (residue + recontact_rate * (total - residue)) / total
 
-    turns = residue_turns + recontact_rate * (total_turns - residue_turns)
     conversations = (1.0 - level) + recontact_rate * level
-    seconds = residue_seconds + recontact_rate * (total_seconds - residue_seconds)
     handoff = np.where(level > 0, handoff_seconds, 0.0)
-    seconds = seconds + handoff * count * conversations
-
-    turn_factor = turns / total_turns
-    seconds_factor = seconds / total_seconds
+    seconds = residue_share(distribution.cumulative_seconds)
+    seconds = seconds + handoff * count * conversations / distribution.active_seconds
+    handled = residue_share(distribution.cumulative_handled_turns)
     return ResidueFactors(
         containment=level,
-        turns=turn_factor,
+        turns=residue_share(distribution.cumulative_turns),
+        handled_turns=handled,
         conversations=conversations,
-        active_seconds=seconds_factor,
-        aht=np.divide(
-            seconds_factor,
-            turn_factor,
-            out=np.full_like(seconds_factor, np.nan),
-            where=turn_factor > 0,
-        ),
+        active_seconds=seconds,
+        aht=np.divide(seconds, handled, out=np.full_like(seconds, np.nan), where=handled > 0),
     )
 
 
@@ -570,7 +588,7 @@ def _recontact_rate(
 
 def _empty_distribution(use_case: str) -> ResidueDistribution:
     zero = np.zeros(1)
-    return ResidueDistribution(use_case, 0, zero, zero)
+    return ResidueDistribution(use_case, 0, zero, zero, zero)
 
 
 def _naive_factors(level: np.ndarray, recontact_rate: float) -> ResidueFactors:
@@ -579,6 +597,7 @@ def _naive_factors(level: np.ndarray, recontact_rate: float) -> ResidueFactors:
     return ResidueFactors(
         containment=level,
         turns=volume,
+        handled_turns=volume,
         conversations=volume,
         active_seconds=volume,
         aht=np.ones_like(level),
@@ -588,7 +607,12 @@ def _naive_factors(level: np.ndarray, recontact_rate: float) -> ResidueFactors:
 def _with_float_columns(workload: pd.DataFrame) -> pd.DataFrame:
     """Copy the workload with every scaled column as float, since scaled counts are fractional."""
     frame = workload.copy()
-    scaled = (*SCALED_BY_TURNS, *SCALED_BY_CONVERSATIONS, *SCALED_BY_ACTIVE_SECONDS)
+    scaled = (
+        *SCALED_BY_TURNS,
+        *SCALED_BY_HANDLED_TURNS,
+        *SCALED_BY_CONVERSATIONS,
+        *SCALED_BY_ACTIVE_SECONDS,
+    )
     for column in (*scaled, "active_seconds_per_turn"):
         if column in frame.columns:
             frame[column] = frame[column].astype(float)
@@ -599,6 +623,7 @@ def _scale(frame: pd.DataFrame, index: pd.Index, factors: ResidueFactors) -> Non
     """Multiply the scaled workload columns of ``index`` rows in place."""
     for columns, factor in (
         (SCALED_BY_TURNS, factors.turns),
+        (SCALED_BY_HANDLED_TURNS, factors.handled_turns),
         (SCALED_BY_CONVERSATIONS, factors.conversations),
         (SCALED_BY_ACTIVE_SECONDS, factors.active_seconds),
     ):
