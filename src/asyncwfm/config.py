@@ -53,7 +53,7 @@ class Promise(_Strict):
     set; deferred promises are planned as a backlog against the deadline.
     """
 
-    service_level: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
+    service_level: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.8
     target_seconds: Annotated[float, Field(gt=0.0)] = 900.0
     response: Literal["first", "every"] = "every"
     same_business_day: bool = False
@@ -153,7 +153,12 @@ class BotConfig(_Strict):
 
 
 class PlanningConfig(_Strict):
-    """Everything the plan needs besides the event log."""
+    """Everything the plan needs besides the event log.
+
+    ``use_peakedness`` turns on the spike allowance: when turn arrivals are peaked
+    (Hayward peakedness above 1, measured from the log), the work constraint is
+    staffed with Hayward's approximation instead of plain Erlang C.
+    """
 
     business_timezone: str = "UTC"
     interval_minutes: Literal[15, 30, 60] = 30
@@ -162,6 +167,7 @@ class PlanningConfig(_Strict):
     opening_hours: dict[str, list[str]] = Field(default_factory=dict)
     default_promise: Promise = Field(default_factory=Promise)
     default_concurrency_cap: Annotated[int, Field(ge=1, le=100)] | None = None
+    use_peakedness: bool = True
     unmatched: Literal["keep", "drop"] = "keep"
     use_cases: list[UseCaseConfig] = Field(default_factory=list)
     handling: HandlingConfig = Field(default_factory=HandlingConfig)

@@ -10,7 +10,11 @@ import pandas as pd
 
 from asyncwfm.config import PlanningConfig
 from asyncwfm.plan.contrast import overstaffing_table, session_length_requirements
-from asyncwfm.plan.requirements import REQUIREMENT_COLUMNS, plan_requirements
+from asyncwfm.plan.requirements import (
+    REQUIREMENT_COLUMNS,
+    plan_requirements,
+    profile_from_measurement,
+)
 
 PlanStatus = Literal["ok", "no_workload"]
 
@@ -58,8 +62,10 @@ def session_seconds_per_interval(
     """Return the mean session length of conversations starting in each workload row.
 
     Conversations are placed in the workload interval that contains their
-    ``started_at``; the result is aligned with ``workload``'s index and NaN where no
-    conversation started.
+    ``started_at``. A row with no measured conversation (a forecast interval, or a
+    quiet one) gets its use case's mean session length over all conversations; the
+    result is aligned with ``workload``'s index and NaN only for a use case without
+    conversations.
     """
     interval_ns = interval_minutes * 60 * 1_000_000_000
     starts = _utc_ns(workload["interval_start"])
@@ -83,6 +89,9 @@ def session_seconds_per_interval(
             }
         )
         means = frame.groupby("slot")["seconds"].mean()
+        result.loc[positions] = (
+            float(conversations["session_seconds"][own].mean()) if own.any() else np.nan
+        )
         result.loc[positions[means.index.to_numpy()]] = means.to_numpy()
     return result
 
@@ -113,7 +122,13 @@ def build_plan(
             business_timezone=config.business_timezone,
         )
 
-    requirements = plan_requirements(workload, config)
+    profiles = {
+        str(use_case): profile_from_measurement(
+            rows, conversations, str(use_case), config.interval_seconds
+        )
+        for use_case, rows in workload.groupby("use_case", observed=True)
+    }
+    requirements = plan_requirements(workload, config, profiles)
     with_sessions = workload.reset_index(drop=True)
     with_sessions["session_seconds_per_conversation"] = session_seconds_per_interval(
         with_sessions, conversations, config.interval_minutes

@@ -237,7 +237,7 @@ def session_contrast_figure(contrast: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         barmode="group",
         title="Agent-hours: active handling time against session length",
-        yaxis={"title": "agent-hours (log scale)", "type": "log"},
+        yaxis={"title": "agent-hours (log scale)", "type": "log", "dtick": 1},
         **{**LAYOUT, "hovermode": "closest"},
     )
     return figure
@@ -263,5 +263,146 @@ def handling_distribution_figure(conversations: pd.DataFrame) -> go.Figure:
         title="Minutes per conversation: active handling time against session length",
         xaxis={"type": "log", "title": "minutes (log scale)"},
         **{**LAYOUT, "hovermode": "closest", "height": 300},
+    )
+    return figure
+
+
+BINDING_CODES = {"closed": 0, "none": 1, "work": 2, "concurrency": 3, "deadline": 4}
+_BINDING_COLOURS = ["#e4e7eb", "#f5f7fa", "#00CC96", "#EF553B", "#636EFA"]
+
+
+def binding_figure(requirements: pd.DataFrame) -> go.Figure:
+    """Heat map of the constraint that sets the agents, per use case and interval.
+
+    ``work`` is the promise on the turns' work (Erlang C, Erlang A or Hayward),
+    ``concurrency`` the thread slots under the concurrency cap, ``deadline`` the
+    backlog plan of a deferred promise; ``none`` means no agent was needed and
+    ``closed`` outside opening hours.
+    """
+    table = requirements.pivot_table(
+        index="use_case", columns="interval_start", values="binding", aggfunc="first"
+    )
+    codes = table.apply(lambda column: column.map(BINDING_CODES)).to_numpy(dtype=float)
+    size = len(BINDING_CODES)
+    scale = []
+    for index, colour_value in enumerate(_BINDING_COLOURS):
+        scale.append([index / size, colour_value])
+        scale.append([(index + 1) / size, colour_value])
+    figure = go.Figure(
+        go.Heatmap(
+            z=codes,
+            x=local_naive(table.columns.to_series()),
+            y=[str(name) for name in table.index],
+            text=table.to_numpy(dtype=object),
+            hovertemplate="%{y} %{x}: %{text}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=size - 0.5,
+            colorbar={
+                "tickvals": list(BINDING_CODES.values()),
+                "ticktext": list(BINDING_CODES),
+                "title": "binds",
+            },
+        )
+    )
+    figure.update_layout(
+        title="Which constraint sets the agents",
+        **{**LAYOUT, "height": 120 + 40 * len(table.index), "hovermode": "closest"},
+    )
+    return figure
+
+
+def constraint_figure(requirements: pd.DataFrame) -> go.Figure:
+    """Agents the work constraint and the concurrency cap need, summed over use cases."""
+    totals = requirements.groupby("interval_start")[["work_agents", "slot_agents", "agents"]].sum()
+    x_values = local_naive(totals.index.to_series())
+    figure = go.Figure()
+    series = (
+        ("work_agents", "work (promise on the turns' work)", "#00CC96"),
+        ("slot_agents", "concurrency cap (thread slots)", "#EF553B"),
+        ("agents", "planned (larger of the two per use case)", "black"),
+    )
+    for column, name, colour_value in series:
+        figure.add_scatter(
+            x=x_values,
+            y=totals[column],
+            name=name,
+            mode="lines",
+            line={
+                "shape": "hv",
+                "color": colour_value,
+                "dash": "dot" if column == "agents" else "solid",
+            },
+        )
+    figure.update_layout(
+        title="Work constraint against concurrency cap", yaxis_title="agents", **LAYOUT
+    )
+    return figure
+
+
+def spike_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
+    """Spike allowance (extra agents for peaked arrivals) and the chance that work overflows.
+
+    Bars are the agents Hayward's approximation adds over Poisson arrivals; the line
+    is the highest probability, over use cases, that more turns are in service at
+    once than there are agents.
+    """
+    frame = _group_minor_use_cases(requirements, "agents", max_use_cases)
+    allowance = (
+        frame.groupby(["interval_start", "use_case"], observed=True)["spike_agents"]
+        .sum()
+        .unstack(fill_value=0)
+    )
+    overflow = requirements.groupby("interval_start")["overflow_probability"].max()
+    figure = go.Figure()
+    has_allowance = bool(allowance.to_numpy().sum() > 0)
+    for index, use_case in enumerate(allowance.columns if has_allowance else []):
+        figure.add_bar(
+            x=local_naive(allowance.index.to_series()),
+            y=allowance[use_case],
+            name=f"{use_case} spike allowance",
+            marker_color=colour(index),
+        )
+    figure.add_scatter(
+        x=local_naive(overflow.index.to_series()),
+        y=overflow.to_numpy(),
+        name="P(turns in service exceed agents), worst use case",
+        mode="lines",
+        yaxis="y2" if has_allowance else "y",
+        line={"color": "black", "width": 1},
+    )
+    probability_axis = {"title": "probability", "range": [0, 1], "tickformat": ".0%"}
+    if has_allowance:
+        figure.update_layout(
+            yaxis={"title": "extra agents"},
+            yaxis2={**probability_axis, "overlaying": "y", "side": "right"},
+        )
+    else:
+        figure.update_layout(yaxis=probability_axis)
+    title = "Spike allowance and overflow probability"
+    if not has_allowance:
+        title += " (no spike allowance: arrivals are not peaked)"
+    figure.update_layout(barmode="stack", title=title, **LAYOUT)
+    return figure
+
+
+def backlog_figure(requirements: pd.DataFrame) -> go.Figure:
+    """Deferred work waiting at each interval end, in agent-hours, per deferred use case."""
+    deferred = requirements[requirements["promise_kind"] == "deferred"]
+    figure = go.Figure()
+    for index, (use_case, rows) in enumerate(deferred.groupby("use_case", sort=True)):
+        rows = rows.sort_values("interval_start")
+        figure.add_scatter(
+            x=local_naive(rows["interval_start"]),
+            y=rows["deferred_backlog_seconds"] / 3600.0,
+            name=f"{use_case} backlog",
+            mode="lines",
+            fill="tozeroy",
+            line={"shape": "hv", "color": colour(index)},
+        )
+    figure.update_layout(
+        title="Deferred backlog against its deadline",
+        yaxis_title="agent-hours waiting",
+        **LAYOUT,
     )
     return figure

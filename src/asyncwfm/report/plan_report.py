@@ -91,11 +91,13 @@ def plan_sections(
             title="Agents per interval",
             anchor="agents",
             intro=(
-                "Agents each use case needs to keep its promise under Erlang C, stacked; the "
-                "dotted line adds shrinkage to give scheduled agents."
+                "Agents each use case needs, stacked: the larger of the promise on the turns' "
+                "work and the thread slots under the concurrency cap (see the next section). "
+                "The dotted line adds shrinkage to give scheduled agents."
             ),
             figures=[charts.agents_figure(plan.requirements)],
         ),
+        _constraints_section(measurement, plan, config),
         ReportSection(
             title="Response times against each promise",
             anchor="promises",
@@ -134,6 +136,74 @@ def plan_sections(
         ),
     ]
     return sections
+
+
+def _constraints_section(
+    measurement: Measurement, plan: PlanResult, config: PlanningConfig
+) -> ReportSection:
+    requirements = plan.requirements
+    figures = [charts.binding_figure(requirements), charts.constraint_figure(requirements)]
+    figures.append(charts.spike_figure(requirements))
+    if (requirements["promise_kind"] == "deferred").any():
+        figures.append(charts.backlog_figure(requirements))
+    spikes = measurement.spikes
+    spike_rule = (
+        f"a minute with at least {config.measure.spike_min_turns} turn arrivals whose Poisson "
+        f"tail probability at the interval's rate is below {config.measure.spike_p_value:g}"
+    )
+    tables = [
+        (
+            "Per use case: what binds, peakedness and spike risk",
+            constraint_summary(requirements, config),
+        )
+    ]
+    if spikes.empty:
+        spike_text = f"No spike moment was found ({spike_rule})."
+    else:
+        spike_text = f"Spike moments ({spike_rule}) are listed below, largest first."
+        top = spikes.sort_values("turn_arrivals", ascending=False).head(15)
+        view = top.loc[
+            :, ["minute_start", "use_case", "turn_arrivals", "expected_turns", "active_threads"]
+        ].copy()
+        view["minute_start"] = [stamp.strftime("%Y-%m-%d %H:%M") for stamp in view["minute_start"]]
+        tables.append(("Spike moments: many threads waking at once", view))
+    return ReportSection(
+        title="Concurrency caps, spikes and deferred promises",
+        anchor="constraints",
+        intro=(
+            "Each interval's agents are the larger of the work constraint (the promise on the "
+            "turns' active handling time; deferred promises planned as a backlog against their "
+            "deadline) and the concurrency cap (thread slots for the threads agents hold, from "
+            "the measured hold time). Peaked arrivals (Hayward peakedness z above 1, from the "
+            "variance-to-mean ratio of turn arrivals in short windows) add a spike allowance."
+            f"\n\n{spike_text}"
+        ),
+        figures=figures,
+        tables=tables,
+    )
+
+
+def constraint_summary(requirements: pd.DataFrame, config: PlanningConfig) -> pd.DataFrame:
+    """Return per use case the intervals each constraint binds, z, spike agents and backlog."""
+    rows = []
+    hours = config.interval_minutes / 60.0
+    for use_case, own in requirements.groupby("use_case", sort=True):
+        counts = own["binding"].value_counts()
+        settings = config.use_case_named(str(use_case))
+        rows.append(
+            {
+                "use case": use_case,
+                "promise kind": str(own["promise_kind"].iloc[0]),
+                "concurrency cap": settings.concurrency_cap if settings.concurrency_cap else "-",
+                "work binds": int(counts.get("work", 0) + counts.get("deadline", 0)),
+                "cap binds": int(counts.get("concurrency", 0)),
+                "peakedness z": float(own["peakedness"].iloc[0]),
+                "spike agent-hours": float(own["spike_agents"].sum() * hours),
+                "max P(overflow)": float(own["overflow_probability"].max()),
+                "max backlog agent-h": float(own["deferred_backlog_seconds"].max() / 3600.0),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _concurrency_in_window(measurement: Measurement) -> pd.DataFrame:

@@ -52,14 +52,14 @@ def attainment_figure(attainment: pd.DataFrame, title: str) -> go.Figure:
 
 
 def staffing_comparison_figure(requirements: pd.DataFrame) -> go.Figure:
-    """Erlang C agents against simulation-tuned agents per interval, summed over use cases."""
+    """Planned agents against simulation-tuned agents per interval, summed over use cases."""
     totals = requirements.groupby("interval_start")[["agents", "tuned_agents"]].sum()
     x_values = local_naive(totals.index.to_series())
     figure = go.Figure()
     figure.add_scatter(
         x=x_values,
         y=totals["agents"],
-        name="Erlang C plan",
+        name="queueing plan",
         mode="lines",
         line={"shape": "hv", "color": "#636EFA"},
     )
@@ -71,19 +71,19 @@ def staffing_comparison_figure(requirements: pd.DataFrame) -> go.Figure:
         line={"shape": "hv", "color": "#EF553B"},
     )
     figure.update_layout(
-        title="Agents per interval: Erlang C against tuned", yaxis_title="agents", **LAYOUT
+        title="Agents per interval: queueing plan against tuned", yaxis_title="agents", **LAYOUT
     )
     return figure
 
 
 def agents_per_day(requirements: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
-    """Return agent-hours per local day and use case for the Erlang and the tuned plan."""
+    """Return agent-hours per local day and use case for the planned and the tuned staffing."""
     frame = requirements.assign(day=requirements["interval_start"].map(lambda stamp: stamp.date()))
     hours = interval_minutes / 60.0
     columns = ["agents"] + (["tuned_agents"] if "tuned_agents" in frame else [])
     table = frame.groupby(["day", "use_case"])[columns].sum() * hours
     table = table.rename(
-        columns={"agents": "Erlang agent-hours", "tuned_agents": "tuned agent-hours"}
+        columns={"agents": "planned agent-hours", "tuned_agents": "tuned agent-hours"}
     )
     return table.reset_index()
 
@@ -99,17 +99,15 @@ def simulation_section(
     """Return the section that shows how the plan fares in the discrete-event simulation.
 
     Any of the parts may be None: a verification without tuning shows attainment
-    only, a tuning shows the tuned staffing beside the Erlang plan.
+    only, a tuning shows the tuned staffing beside the planned one.
     """
     figures: list[go.Figure] = []
     tables: list[tuple[str, pd.DataFrame]] = []
     if verification_attainment is not None and verification_summary is not None:
         figures.append(
-            attainment_figure(verification_attainment, "Simulated attainment of the Erlang C plan")
+            attainment_figure(verification_attainment, "Simulated attainment of the plan")
         )
-        tables.append(
-            ("Erlang C plan in simulation, whole window", _summary_view(verification_summary))
-        )
+        tables.append(("Plan in simulation, whole window", _summary_view(verification_summary)))
         missing = verification_attainment[verification_attainment["status"] == "misses"]
         tables.append(
             (

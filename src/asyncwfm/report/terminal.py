@@ -121,19 +121,19 @@ def simulation_summary_lines(
         missing = len(verification.missing_intervals)
         shares = _shares_text(verification.summary)
         lines.append(
-            f"Erlang C plan in simulation: {missing} of {planned} busy use-case intervals "
+            f"Plan in simulation: {missing} of {planned} busy use-case intervals "
             f"miss their promise; within promise {shares}."
         )
     if tuning is not None:
         hours = interval_minutes / 60.0
-        erlang_hours = float(tuning.requirements["agents"].sum()) * hours
+        planned_hours = float(tuning.requirements["agents"].sum()) * hours
         tuned_hours = float(tuning.requirements["tuned_agents"].sum()) * hours
         outcome = (
             "every interval keeps its promise" if tuning.meets else "some intervals still miss"
         )
         lines.append(
             f"Tuned plan ({tuning.status}, {tuning.iterations} simulations): "
-            f"{tuned_hours:,.1f} agent-hours against {erlang_hours:,.1f} for Erlang C; {outcome}; "
+            f"{tuned_hours:,.1f} agent-hours against {planned_hours:,.1f} planned; {outcome}; "
             f"within promise {_shares_text(tuning.result.summary_table())}."
         )
     return lines
