@@ -289,3 +289,30 @@ def test_two_use_cases_are_forecast_separately(seed: int) -> None:
 def test_settings_reject_invalid_values(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         ForecastSettings(**settings)  # type: ignore[arg-type]
+
+
+def test_threads_give_identical_forecasts(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    first = poisson_workload(rng, "2024-09-02", 21, timezone=LONDON, use_case="sms")
+    second = poisson_workload(rng, "2024-09-02", 21, timezone=LONDON, use_case="in_app")
+    workload = pd.concat([first, second], ignore_index=True)
+
+    serial = forecast_of(workload)
+    threaded = forecast_of(workload, ForecastSettings(n_jobs=2))
+
+    pd.testing.assert_frame_equal(serial.forecast, threaded.forecast)
+    pd.testing.assert_frame_equal(serial.backtest, threaded.backtest)
+
+
+def test_undercovering_model_intervals_are_replaced(seed: int) -> None:
+    # MSTL-ETS intervals have one width at every hour, so on office-hours Poisson
+    # arrivals they miss many peak intervals in the backtest.
+    rng = np.random.default_rng(seed)
+    workload = poisson_workload(rng, "2024-09-02", 35, timezone=LONDON)
+
+    result = forecast_of(workload, ForecastSettings(models=("mstl_ets",)))
+
+    backtest = result.backtest.set_index(["series", "model"])
+    assert backtest.loc[("turns", "mstl_ets"), "coverage_95"] < 0.9
+    for selection in result.selections:
+        assert selection.interval_source != "model", selection.series

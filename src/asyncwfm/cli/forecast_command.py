@@ -74,6 +74,9 @@ def register(app: typer.Typer) -> None:
         backtest_step_days: Annotated[
             int, typer.Option("--backtest-step-days", help="Days between origins.", min=1)
         ] = 7,
+        jobs: Annotated[
+            int, typer.Option("--jobs", help="Series forecast at the same time, in threads.", min=1)
+        ] = 1,
         start: Annotated[
             str | None,
             typer.Option(
@@ -94,6 +97,7 @@ def register(app: typer.Typer) -> None:
             backtest_origins=backtest_origins,
             backtest_step_days=backtest_step_days,
             start=_parse_day(start),
+            n_jobs=jobs,
         )
         with EventStore(db, read_only=True) as store:
             events = store.events()

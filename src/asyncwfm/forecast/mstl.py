@@ -36,13 +36,11 @@ https://www.rdocumentation.org/packages/stats/versions/3.2.2/topics/stl.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
 import pandas as pd
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults
 from statsmodels.tsa.seasonal import STL
 
@@ -154,12 +152,14 @@ def _next_odd(value: float) -> int:
 def _fit_ets(adjusted: np.ndarray, damped_trend: bool) -> ETSResults | None:
     if np.ptp(adjusted) == 0:
         return None
+    # With initial states set by statsmodels' heuristic, the optimiser fits only the
+    # smoothing parameters. On eight weeks of 15-minute data that is about four times
+    # faster than also estimating the states.
     model = ETSModel(
         pd.Series(adjusted),
         error="add",
         trend="add" if damped_trend else None,
         damped_trend=damped_trend,
+        initialization_method="heuristic",
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(disp=False)
+    return model.fit(disp=False)

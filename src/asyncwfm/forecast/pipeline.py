@@ -11,9 +11,9 @@ For each series the steps are:
    the daily-profile model with a week or more of history, else to the mean day, and
    emit a :class:`~asyncwfm.errors.FallbackWarning` that names the model and the reason.
 4. Refit the chosen model on the whole history and forecast ``horizon_days``.
-5. Take prediction intervals from the model when it has them, else from the chosen
-   model's backtest errors, else from the seasonal naive errors inside the history
-   (:mod:`asyncwfm.forecast.intervals`).
+5. Take prediction intervals from the model when it has them and they covered well
+   enough in the backtest, else from the chosen model's backtest errors, else from the
+   seasonal naive errors inside the history (:mod:`asyncwfm.forecast.intervals`).
 6. Clip at zero and force closed and always-empty slots to zero
    (:mod:`asyncwfm.forecast.constraints`); active seconds per turn is NaN wherever the
    turn forecast is zero.
@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from asyncwfm.config import PlanningConfig
 from asyncwfm.errors import AsyncWfmWarning, ConfigError, DataQualityWarning, FallbackWarning
@@ -87,6 +90,10 @@ BACKTEST_COLUMNS: Final[tuple[str, ...]] = (
 
 MAX_HORIZON_DAYS = 366
 
+MAX_COVERAGE_SHORTFALL = 0.05
+"""How far below its nominal level a model's own interval may cover in the backtest
+(0.05 = 5 percentage points) before its backtest errors give the intervals instead."""
+
 IntervalSource = Literal["model", "backtest_errors", "history_errors", "none"]
 SelectionStatus = Literal["selected", "fallback"]
 
@@ -115,13 +122,18 @@ class ForecastSettings:
         history; an earlier day cuts the history there.
     model_intervals : bool
         Take prediction intervals from the model when it has them (MSTL-ETS,
-        statsforecast MSTL). With False every model's intervals come from its backtest
-        errors, which the backtest's coverage columns may show to be better calibrated.
+        statsforecast MSTL), unless their backtest coverage falls more than
+        :data:`MAX_COVERAGE_SHORTFALL` below the nominal level. With False every
+        model's intervals come from its backtest errors.
     closed_hours : {"zero", "keep"}
         ``"zero"`` forces the forecast to zero outside the configured opening hours.
         ``"keep"`` forecasts what the history shows there. Use it for messaging use
         cases whose customers also write while the use case is closed, so that the
         plan carries those turns to the next opening instead of losing them.
+    n_jobs : int
+        Series forecast at the same time, in threads. The models spend most of their
+        time in compiled statsmodels and numpy code, so two threads took about two
+        thirds of the time of one on 20 series (``bench/bench_forecast.py``).
     """
 
     horizon_days: int = 7
@@ -133,12 +145,14 @@ class ForecastSettings:
     start: date | None = None
     model_intervals: bool = True
     closed_hours: Literal["zero", "keep"] = "zero"
+    n_jobs: int = 1
 
     def __post_init__(self) -> None:
         _check_range("horizon_days", self.horizon_days, 1, MAX_HORIZON_DAYS)
         _check_range("history_days", self.history_days, 1, 10 * MAX_HORIZON_DAYS)
         _check_range("backtest_origins", self.backtest_origins, 1, 100)
         _check_range("backtest_step_days", self.backtest_step_days, 1, MAX_HORIZON_DAYS)
+        _check_range("n_jobs", self.n_jobs, 1, 256)
         if self.backtest_horizon_days is not None:
             _check_range("backtest_horizon_days", self.backtest_horizon_days, 1, MAX_HORIZON_DAYS)
         if self.closed_hours not in ("zero", "keep"):
@@ -342,7 +356,6 @@ def _forecast(
     if settings.closed_hours == "keep":
         closed = np.zeros_like(closed)
 
-    outcomes: list[_SeriesOutcome] = []
     notices: list[tuple[type[AsyncWfmWarning], str]] = []
     for history in histories:
         if not history.observed.any():
@@ -351,9 +364,12 @@ def _forecast(
                 f"{history.days} days, so it is not forecast."
             )
             notices.append((DataQualityWarning, message))
-            continue
-        outcome = _forecast_one(history, settings, closed, forecast_grid)
-        outcomes.append(outcome)
+    observed = [history for history in histories if history.observed.any()]
+    forecast_one = partial(
+        _forecast_one, settings=settings, closed=closed, forecast_grid=forecast_grid
+    )
+    outcomes = _map_series(forecast_one, observed, settings.n_jobs)
+    for outcome in outcomes:
         notices.extend((FallbackWarning, message) for message in outcome.messages)
 
     forecast = _forecast_frame(outcomes, forecast_grid)
@@ -382,6 +398,23 @@ def _forecast(
     return result, notices
 
 
+def _map_series(
+    forecast_one: Callable[[SeriesHistory], _SeriesOutcome],
+    histories: Sequence[SeriesHistory],
+    n_jobs: int,
+) -> list[_SeriesOutcome]:
+    # statsmodels warns when an optimiser stops early. The backtest judges the fitted
+    # model by its errors instead, so the warnings are silenced. The filter is set
+    # here, in the calling thread, because warning filters are process-wide and
+    # changing them inside worker threads is not thread-safe.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if n_jobs <= 1 or len(histories) <= 1:
+            return [forecast_one(history) for history in histories]
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            return list(pool.map(forecast_one, histories))
+
+
 def _forecast_one(
     history: SeriesHistory,
     settings: ForecastSettings,
@@ -403,7 +436,7 @@ def _forecast_one(
     raw, selection, fit_messages = _fit_and_predict(selection, filled, history, horizon)
     messages.extend(fit_messages)
 
-    if not settings.model_intervals:
+    if not settings.model_intervals or _undercovers(backtest, selection.model):
         raw = ModelForecast(raw.mean)
     bounds, source = _bounds(raw, selection.model, backtest, filled, history)
     selection = _with_interval_source(selection, source)
@@ -510,6 +543,14 @@ def _bounds(
     if bounds is not None:
         return bounds, "history_errors"
     return None, "none"
+
+
+def _undercovers(backtest: BacktestResult, model: str) -> bool:
+    score = next((s for s in backtest.scored() if s.model == model), None)
+    if score is None:
+        return False
+    shortfalls = (0.80 - score.coverage_80, 0.95 - score.coverage_95)
+    return any(shortfall > MAX_COVERAGE_SHORTFALL for shortfall in shortfalls)
 
 
 def _with_interval_source(selection: SeriesSelection, source: IntervalSource) -> SeriesSelection:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.holtwinters import ExponentialSmoothing, HoltWintersResults
 
 from asyncwfm.forecast.base import DEFAULT_LEVELS, Forecaster, ModelForecast
@@ -116,6 +114,4 @@ def _fit_daily_totals(totals: np.ndarray, damped_trend: bool) -> HoltWintersResu
         seasonal_periods=7,
         initialization_method="heuristic",
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit()
+    return model.fit()
