@@ -203,6 +203,22 @@ class EventStore:
         inserted = self.count_events() - before
         return InsertCounts(inserted=inserted, duplicates=len(batch) - inserted)
 
+    def insert_staged_events(self, table: str) -> InsertCounts:
+        """Insert the events of a staging table on this connection, like :meth:`insert_events`.
+
+        ``table`` has the events table's columns and was filled chunk by chunk, so
+        the content keys of rows without ``event_key`` count repeated messages over
+        the whole staged batch, as :meth:`insert_events` does for one DataFrame.
+        """
+        if not table.isidentifier():
+            raise InputError(f"invalid staging table name {table!r}")
+        before = self.count_events()
+        statement = _INSERT_NEW_EVENTS.replace("FROM incoming_events", f"FROM {table}")
+        self._connection.execute(statement)
+        inserted = self.count_events() - before
+        staged = self._connection.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        return InsertCounts(inserted=inserted, duplicates=int(staged) - inserted)
+
     def count_events(self) -> int:
         """Return the number of stored events."""
         rows = self._connection.execute("SELECT count(*) FROM events").fetchall()

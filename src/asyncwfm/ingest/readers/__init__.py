@@ -1,0 +1,30 @@
+"""One reader per source format; :func:`reader_for` returns the reader of a format name."""
+
+from __future__ import annotations
+
+from asyncwfm.errors import InputError
+from asyncwfm.ingest.readers.base import Reader, SourceContext
+from asyncwfm.ingest.readers.generic import read_csv, read_jsonl, read_parquet, read_tsv
+from asyncwfm.ingest.readers.twcs import read_twcs
+
+READERS: dict[str, Reader] = {
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "parquet": read_parquet,
+    "jsonl": read_jsonl,
+    "twcs": read_twcs,
+}
+"""Reader of each format name except ``auto``."""
+
+
+def reader_for(format_name: str) -> Reader:
+    """Return the reader of ``format_name``, or raise InputError naming the known formats."""
+    try:
+        return READERS[format_name]
+    except KeyError:
+        raise InputError(
+            f"no reader for format {format_name!r}; use one of {', '.join(sorted(READERS))}."
+        ) from None
+
+
+__all__ = ["READERS", "Reader", "SourceContext", "reader_for"]
