@@ -5,7 +5,7 @@ Run from the repository root::
     python -m bench.bench_forecast [--seed 0] [--statsforecast] [--json FILE]
 
 Part 1 (synthetic): 20 series of 8 weeks of 15-minute intervals (Europe/London, so
-the history holds the 23-hour day 2024-03-31), each with its own volume, opening hours,
+the history contains the 23-hour day 2024-03-31), each with its own volume, opening hours,
 weekday profile and trend, and Poisson noise. ``forecast_series`` backtests the
 default models on 3 rolling origins, chooses one per series, refits it and forecasts
 the following week. The wall time covers all of that. Accuracy is the WAPE of the

@@ -187,7 +187,12 @@ def _json_summary(result: ForecastResult, paths: dict[str, str]) -> dict[str, ob
 
 
 def _percent(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.1%}"
+    # WAPE is infinite when the backtest window had no volume but the forecast had some.
+    if math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.1%}"
 
 
 def _json_value(value: object) -> object:

@@ -131,9 +131,10 @@ class ForecastSettings:
         cases whose customers also write while the use case is closed, so that the
         plan carries those turns to the next opening instead of losing them.
     n_jobs : int
-        Series forecast at the same time, in threads. The models spend most of their
-        time in compiled statsmodels and numpy code, so two threads took about two
-        thirds of the time of one on 20 series (``bench/bench_forecast.py``).
+        Series forecast at the same time, in threads. The gain depends on idle cores:
+        on the 2-core benchmark machine two threads saved only 6 % of the wall time on
+        20 series (``bench/bench_forecast.py``), because numpy's linear algebra
+        already used both cores.
     """
 
     horizon_days: int = 7
