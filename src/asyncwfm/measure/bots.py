@@ -91,7 +91,7 @@ _REQUIRED_CONVERSATION_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BotMeasurement:
     """Containment, handoff, residue and re-contacts per use case.
 

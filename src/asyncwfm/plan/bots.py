@@ -120,6 +120,8 @@ class BotScenario:
     use_cases: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
+        if self.use_cases is not None:
+            object.__setattr__(self, "use_cases", tuple(self.use_cases))
         _check_share("containment", self.containment, upper_open=True)
         _check_share("selectivity", self.selectivity)
         if self.recontact_rate is not None:
@@ -132,7 +134,7 @@ class BotScenario:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResidueDistribution:
     """Agent-handled conversations of one use case, sorted from easiest to hardest.
 
@@ -177,7 +179,7 @@ class ResidueDistribution:
         return self.active_seconds / self.handled_turns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResidueFactors:
     """Multipliers of today's workload at given containment levels (arrays, one per level).
 
@@ -195,7 +197,7 @@ class ResidueFactors:
     aht: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BotScenarioSummary:
     """Human workload before and after a bot scenario, beside the naive estimate.
 

@@ -30,7 +30,7 @@ PROVENANCE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GeneratedLog:
     """A synthetic event log and the values it was generated with.
 
