@@ -14,10 +14,12 @@ import pytest
 from forecast_builders import BANK_LOG
 
 from asyncwfm.config import config_from_dict
-from asyncwfm.errors import AsyncWfmWarning, InputError
+from asyncwfm.errors import AsyncWfmWarning, DataQualityWarning, InputError
 from asyncwfm.forecast import ForecastResult, ForecastSettings, forecast_workload
+from asyncwfm.ingest import IngestOptions, ingest_files
 from asyncwfm.ingest.bank import BANK_COLUMNS, BankLog, read_bank_log
 from asyncwfm.measure import measure
+from asyncwfm.store import EventStore
 
 needs_bank_log = pytest.mark.skipif(
     not BANK_LOG.is_file(), reason=f"the bank call-centre log is not at {BANK_LOG}"
@@ -125,7 +127,7 @@ def test_call_crossing_midnight_rolls_to_next_day(tmp_path: Path) -> None:
     assert events["agent"] == pd.Timestamp("1999-02-01 22:00:20", tz="UTC")
 
 
-def test_call_without_queue_asks_at_vru_exit(tmp_path: Path) -> None:
+def test_unqueued_call_requests_at_vru_exit(tmp_path: Path) -> None:
     log = write_log(
         tmp_path / "bank.txt",
         [row("1", queue=("0:00:00", "0:00:00"), service=("10:00:09", "10:02:00", "111"))],
@@ -219,3 +221,63 @@ def test_bank_closed_hours_stay_zero(bank_forecast: ForecastResult) -> None:
     assert bank_forecast.first_day == date(1999, 3, 1)
     assert (turns.loc[saturday_day | friday_afternoon | night, "upper_95"] == 0).all()
     assert (turns.loc[(starts.weekday == 0) & (starts.hour == 10), "forecast"] > 10).all()
+
+
+def test_ingest_detects_and_stores_bank_log(tmp_path: Path) -> None:
+    log = write_log(
+        tmp_path / "calls.txt",
+        [row("1"), row("2", outcome="HANG", service=("0:00:00", "0:00:00", "0")), "bad\tline"],
+    )
+    store_path = tmp_path / "events.duckdb"
+
+    (report,) = ingest_files([log], store_path, IngestOptions(customer_id_salt="s"))
+
+    assert report.format == "bank"
+    assert report.rows_read == 4  # three events from two calls, one rejected line
+    assert report.inserted == 3
+    assert [r.line for r in report.rejections] == [4]
+    with EventStore(store_path, read_only=True) as store:
+        events = store.events()
+    assert set(events["sender"]) == {"customer", "agent"}
+    assert set(events["channel"]) == {"voice"}
+    assert ingest_files([log], store_path)[0].inserted == 0
+
+
+def test_ingest_options_relabel_bank_calls(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "calls.txt", [row("1")])
+
+    (report,) = ingest_files(
+        [log], tmp_path / "events.duckdb", IngestOptions(format="bank", use_case="bank")
+    )
+
+    with EventStore(tmp_path / "events.duckdb", read_only=True) as store:
+        assert set(store.events()["use_case"]) == {"bank"}
+    assert report.inserted == 2
+
+
+def test_dst_gap_moves_or_rejects_call(tmp_path: Path) -> None:
+    # Europe/London skipped 01:00-02:00 local time on 2024-03-31.
+    log = write_log(
+        tmp_path / "calls.txt",
+        [
+            row(
+                "1",
+                date_="240331",
+                vru=("1:30:00", "1:30:10"),
+                queue=("1:30:10", "1:31:00"),
+                service=("1:31:00", "1:35:00", "240"),
+            )
+        ],
+    )
+
+    with pytest.warns(DataQualityWarning, match="do not exist in Europe/London"):
+        moved = read_bank_log(log, timezone="Europe/London")
+    with pytest.warns(DataQualityWarning, match="rejected"):
+        rejected = read_bank_log(log, timezone="Europe/London", dst_nonexistent="reject")
+
+    assert moved.accepted_calls == 1
+    assert moved.events["timestamp"].min() == pd.Timestamp("2024-03-31 01:30:10", tz="UTC")
+    assert rejected.accepted_calls == 0
+    assert (
+        rejected.rejections["reason"].iloc[0].startswith("nonexistent local time 2024-03-31 01:30")
+    )

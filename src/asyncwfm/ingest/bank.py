@@ -33,8 +33,13 @@ customer turns with the AGENT plus HANG calls (27,162 + 5,904 = 33,066).
 Times earlier than ``vru_entry`` belong to the next day, because the log has no date
 rollover (a call that crosses midnight carries its VRU entry date). Local times are
 converted to UTC in ``timezone`` (default ``Asia/Jerusalem``; February 1999 has no DST
-change there). A local time in a DST overlap takes its first occurrence and one in a
-DST gap is shifted forward, with a :class:`~asyncwfm.errors.DataQualityWarning`.
+change there). Local times in a DST gap or overlap follow the ingest stage's rules
+(``asyncwfm.ingest.timestamps.localize``): by default an overlap takes its first
+occurrence and a gap moves forward by its length, with a warning naming the lines;
+either can reject the call instead.
+
+:func:`read_bank_log` returns the events as a pandas table; :func:`read_bank` is the
+``bank`` format of ``asyncwfm ingest``.
 
 Rows are rejected, with their physical line number (the header is line 1) and a
 reason, when they have the wrong number of fields, an unparseable date or time, an
@@ -44,18 +49,31 @@ unknown outcome or a negative or non-numeric ``ser_time``.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from asyncwfm.errors import DataQualityWarning, InputError
+from asyncwfm.ingest.normalize import EVENT_ARROW_SCHEMA, ChunkResult, hash_ids
+from asyncwfm.ingest.options import IngestOptions
+from asyncwfm.ingest.timestamps import localize
 from asyncwfm.schema import EVENT_COLUMNS, validate_events
+
+if TYPE_CHECKING:
+    # Imported for annotations only: the reader registry imports this module.
+    from asyncwfm.ingest.readers.base import SourceContext
+
+DstAmbiguous = Literal["first", "last", "reject"]
+DstNonexistent = Literal["shift_forward", "reject"]
 
 BANK_COLUMNS: Final[tuple[str, ...]] = (
     "vru+line",
@@ -104,6 +122,8 @@ class BankLog:
         Calls turned into events.
     outcomes : dict of str to int
         Accepted calls per outcome.
+    warnings : tuple of str
+        File-level problems, such as local times moved out of a DST gap.
     """
 
     events: pd.DataFrame
@@ -111,6 +131,7 @@ class BankLog:
     rows_read: int
     accepted_calls: int
     outcomes: dict[str, int]
+    warnings: tuple[str, ...] = ()
 
 
 def looks_like_bank_log(header_line: str) -> bool:
@@ -119,7 +140,13 @@ def looks_like_bank_log(header_line: str) -> bool:
     return fields == BANK_COLUMNS
 
 
-def read_bank_log(path: str | Path, *, timezone: str = BANK_TIMEZONE) -> BankLog:
+def read_bank_log(
+    path: str | Path,
+    *,
+    timezone: str = BANK_TIMEZONE,
+    dst_ambiguous: DstAmbiguous = "first",
+    dst_nonexistent: DstNonexistent = "shift_forward",
+) -> BankLog:
     """Read a bank call-centre log into events.
 
     Parameters
@@ -128,32 +155,93 @@ def read_bank_log(path: str | Path, *, timezone: str = BANK_TIMEZONE) -> BankLog
         The tab-separated log, plain or gzip-compressed.
     timezone : str
         IANA time zone of the log's local times.
+    dst_ambiguous : {"first", "last", "reject"}
+        A local time that occurs twice when clocks go back: take its first
+        (daylight-saving) or last occurrence, or reject the call.
+    dst_nonexistent : {"shift_forward", "reject"}
+        A local time skipped when clocks go forward: move it forward by the gap, or
+        reject the call.
+
+    Warns
+    -----
+    DataQualityWarning
+        When local times were moved out of a DST gap or overlap.
 
     Raises
     ------
     InputError
         When the file is missing, is not a bank log or the time zone is unknown.
     """
-    zone = _zone(timezone)
-    source = Path(path)
-    rows = _read_rows(source)
+    log = _read_bank(Path(path), _zone(timezone), dst_ambiguous, dst_nonexistent, None)
+    for message in log.warnings:
+        warnings.warn(message, DataQualityWarning, stacklevel=2)
+    return log
 
+
+def read_bank(context: SourceContext) -> Iterator[ChunkResult]:
+    """Read a bank log for ``asyncwfm ingest --format bank`` as one chunk of events.
+
+    Honours the ingest options ``timezone`` (default ``Asia/Jerusalem``),
+    ``use_case``, ``channel``, ``customer_id_salt`` and the DST policies. A call
+    yields one or two events, so the ingest report counts events, not calls: the
+    February 1999 log reads as 60,506 events from 33,344 calls.
+    """
+    options = context.options
+    zone = _zone(options.timezone or BANK_TIMEZONE)
+    log = _read_bank(
+        context.path, zone, options.dst_ambiguous, options.dst_nonexistent, context.source_file
+    )
+    context.file_sha256 = hashlib.sha256(context.path.read_bytes()).hexdigest()
+    if context.progress is not None:
+        size = context.path.stat().st_size
+        context.progress(size, size)
+
+    events = log.events
+    if options.use_case is not None:
+        events = events.assign(use_case=options.use_case)
+    if options.channel is not None:
+        events = events.assign(channel=options.channel)
+    table = _arrow_events(events)
+    if options.customer_id_salt is not None:
+        hashed = hash_ids(table.column("customer_id"), options.customer_id_salt)
+        table = table.set_column(table.schema.get_field_index("customer_id"), "customer_id", hashed)
+    yield ChunkResult(
+        events=table,
+        rejected_lines=log.rejections["line"].to_numpy(dtype=np.int64),
+        rejected_reasons=log.rejections["reason"].astype(str).tolist(),
+        warnings=list(log.warnings),
+    )
+
+
+def _read_bank(
+    source: Path,
+    zone: ZoneInfo,
+    dst_ambiguous: DstAmbiguous,
+    dst_nonexistent: DstNonexistent,
+    source_name: str | None,
+) -> BankLog:
+    rows = _read_rows(source)
     fields, reasons = _split_and_check(rows)
-    accepted = fields.loc[reasons.isna()]
-    events = _events(accepted, zone, source.name)
+    valid = fields.loc[reasons.isna()]
+    times = _call_times(valid, zone, dst_ambiguous, dst_nonexistent)
+    reasons.loc[times.reasons.index] = times.reasons
+
+    accepted = reasons.isna()
+    events = _events(fields.loc[accepted], times, source_name or source.name)
     validate_events(events)
 
     rejected = reasons.dropna()
     rejections = pd.DataFrame(
         {"line": (rejected.index + 2).astype("int64"), "reason": rejected.astype(str).to_numpy()}
     )
-    outcomes = accepted["outcome"].value_counts().to_dict()
+    outcomes = fields.loc[accepted, "outcome"].value_counts().to_dict()
     return BankLog(
         events=events,
         rejections=rejections,
         rows_read=len(rows),
-        accepted_calls=len(accepted),
+        accepted_calls=int(accepted.sum()),
         outcomes={str(key): int(value) for key, value in outcomes.items()},
+        warnings=tuple(times.messages),
     )
 
 
@@ -232,30 +320,60 @@ def _reject(reasons: pd.Series, condition: pd.Series, reason: str | pd.Series) -
         reasons[new] = reason[new]
 
 
-def _events(calls: pd.DataFrame, zone: ZoneInfo, source_name: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _CallTimes:
+    """UTC times of each valid call's customer and agent event, and calls rejected on DST."""
+
+    request_at: pd.Series
+    service_at: pd.Series
+    reasons: pd.Series
+    messages: list[str]
+
+
+def _call_times(
+    calls: pd.DataFrame,
+    zone: ZoneInfo,
+    dst_ambiguous: DstAmbiguous,
+    dst_nonexistent: DstNonexistent,
+) -> _CallTimes:
     day_start = pd.to_datetime(calls["date"], format="%y%m%d")
     entry = _seconds(calls["vru_entry"])
-    queued = calls["q_start"] != _NOT_HAPPENED
+    queued = (calls["q_start"] != _NOT_HAPPENED).to_numpy()
+    no_vru_exit = (calls["vru_exit"] == _NOT_HAPPENED).to_numpy()
     request_seconds = np.where(queued, _seconds(calls["q_start"]), _seconds(calls["vru_exit"]))
-    request_seconds = np.where(
-        ~queued & (calls["vru_exit"] == _NOT_HAPPENED), entry, request_seconds
-    )
-    request_at = _to_utc(day_start, entry, request_seconds, zone)
+    request_seconds = np.where(~queued & no_vru_exit, entry, request_seconds)
 
-    served = calls["outcome"] == "AGENT"
-    has_service = calls["ser_start"] != _NOT_HAPPENED
+    has_service = (calls["ser_start"] != _NOT_HAPPENED).to_numpy()
     left_queue = np.where(
-        calls["q_exit"] != _NOT_HAPPENED, _seconds(calls["q_exit"]), request_seconds
+        (calls["q_exit"] != _NOT_HAPPENED).to_numpy(), _seconds(calls["q_exit"]), request_seconds
     )
     service_seconds = np.where(has_service, _seconds(calls["ser_start"]), left_queue)
-    service_at = _to_utc(day_start, entry, service_seconds, zone)
-    earliest_answer = request_at + pd.Timedelta(seconds=1)
-    service_at = service_at.where(service_at >= earliest_answer, earliest_answer)
 
+    dst_options = IngestOptions(dst_ambiguous=dst_ambiguous, dst_nonexistent=dst_nonexistent)
+    request = _to_utc(day_start, entry, request_seconds, zone, dst_options)
+    service = _to_utc(day_start, entry, service_seconds, zone, dst_options)
+    earliest_answer = request.values + pd.Timedelta(seconds=1)
+    service_at = service.values.where(service.values >= earliest_answer, earliest_answer)
+
+    # A call is rejected for its request time, or for its service time when served.
+    needs_service = (calls["outcome"] == "AGENT").to_numpy()
+    combined = request.reasons.copy()
+    use_service = (combined == None) & needs_service  # noqa: E711
+    combined[use_service] = service.reasons[use_service]
+    rejected = combined != None  # noqa: E711
+    reasons = pd.Series(combined[rejected], index=calls.index[rejected], dtype=object)
+    messages = list(dict.fromkeys(request.messages + service.messages))
+    return _CallTimes(request.values, service_at, reasons, messages)
+
+
+def _events(calls: pd.DataFrame, times: _CallTimes, source_name: str) -> pd.DataFrame:
+    request_at = times.request_at.loc[calls.index]
+    service_at = times.service_at.loc[calls.index]
     conversation = "bank:" + calls["vru+line"] + ":" + calls["call_id"]
     line = calls.index.to_numpy() + 2
     customer_id = calls["customer_id"].where(calls["customer_id"] != "0")
     phantom = (calls["outcome"] == "PHANTOM").to_numpy()
+    served = (calls["outcome"] == "AGENT").to_numpy()
 
     requests = pd.DataFrame(
         {
@@ -283,7 +401,7 @@ def _events(calls: pd.DataFrame, zone: ZoneInfo, source_name: str) -> pd.DataFra
             "handle_seconds": pd.to_numeric(calls["ser_time"]).astype(float),
             "source_line": line,
         }
-    ).loc[served.to_numpy()]
+    ).loc[served]
 
     events = pd.concat([requests, services], ignore_index=True)
     events["channel"] = "voice"
@@ -298,26 +416,44 @@ def _seconds(times: pd.Series) -> np.ndarray:
     return (parts[0] * 3600 + parts[1] * 60 + parts[2]).to_numpy()
 
 
+@dataclass(frozen=True)
+class _Converted:
+    values: pd.Series
+    reasons: np.ndarray
+    messages: list[str]
+
+
 def _to_utc(
-    day_start: pd.Series, entry_seconds: np.ndarray, seconds: np.ndarray, zone: ZoneInfo
-) -> pd.Series:
+    day_start: pd.Series,
+    entry_seconds: np.ndarray,
+    seconds: np.ndarray,
+    zone: ZoneInfo,
+    dst_options: IngestOptions,
+) -> _Converted:
     # A time before the VRU entry happened after midnight, on the next day.
     rolled = np.where(seconds < entry_seconds, seconds + _SECONDS_PER_DAY, seconds)
-    local = day_start + pd.to_timedelta(rolled, unit="s")
-    aware = pd.DatetimeIndex(local).tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    unclear = aware.isna()
-    if unclear.any():
-        warnings.warn(
-            f"{int(unclear.sum())} bank log times fall in a DST gap or overlap of {zone.key}; "
-            "overlaps take the first occurrence and gaps are shifted forward.",
-            DataQualityWarning,
-            stacklevel=4,
-        )
-        first = np.ones(len(local), dtype=bool)
-        aware = pd.DatetimeIndex(local).tz_localize(
-            zone, ambiguous=first, nonexistent="shift_forward"
-        )
-    return pd.Series(aware.tz_convert("UTC"), index=day_start.index)
+    local = (day_start + pd.to_timedelta(rolled, unit="s")).to_numpy(dtype="datetime64[ns]")
+    lines = day_start.index.to_numpy() + 2
+    utc, reasons, messages = localize(local, lines, zone, dst_options)
+    values = pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC"), index=day_start.index)
+    return _Converted(values, reasons, messages)
+
+
+def _arrow_events(events: pd.DataFrame) -> pa.Table:
+    columns = {}
+    for field in EVENT_ARROW_SCHEMA:
+        values = events[field.name]
+        if pa.types.is_dictionary(field.type):
+            columns[field.name] = pa.array(
+                values.astype(object), type=pa.string()
+            ).dictionary_encode()
+        elif pa.types.is_timestamp(field.type):
+            columns[field.name] = pa.array(values, type=field.type)
+        else:
+            columns[field.name] = pa.array(
+                values.astype(object).where(values.notna(), None), type=field.type
+            )
+    return pa.table(columns).cast(EVENT_ARROW_SCHEMA)
 
 
 def _typed(events: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ TWCS_SIGNATURE: Final = frozenset({"tweet_id", "author_id", "inbound", "created_
 TWILIO_CSV_SIGNATURE: Final = frozenset({"from", "to", "body", "status", "sentdate", "direction"})
 TWILIO_JSON_SIGNATURE: Final = frozenset({"sid", "from", "to", "direction", "status"})
 HELPDESK_SIGNATURE: Final = frozenset({"ticket_id", "comment_id"})
+BANK_SIGNATURE: Final = frozenset({"vru+line", "call_id", "q_start", "ser_start", "server"})
 
 _EXTENSIONS: Final[dict[str, str]] = {
     ".csv": "csv",
@@ -75,6 +76,8 @@ def detect_format(path: Path, encoding: str = "utf-8") -> str:
     header = {name.strip().lower() for name in _split_header(first_line, delimiter)}
     if header >= TWCS_SIGNATURE:
         return "twcs"
+    if header >= BANK_SIGNATURE:
+        return "bank"
     if header >= TWILIO_CSV_SIGNATURE:
         return "twilio"
     if header >= HELPDESK_SIGNATURE:

@@ -17,6 +17,7 @@ FORMATS: Final[tuple[str, ...]] = (
     "parquet",
     "jsonl",
     "twcs",
+    "bank",
     "whatsapp",
     "twilio",
     "zendesk",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asyncwfm.errors import InputError
+from asyncwfm.ingest.bank import read_bank
 from asyncwfm.ingest.readers.base import Reader, SourceContext
 from asyncwfm.ingest.readers.generic import read_csv, read_jsonl, read_parquet, read_tsv
 from asyncwfm.ingest.readers.twcs import read_twcs
@@ -13,6 +14,7 @@ READERS: dict[str, Reader] = {
     "parquet": read_parquet,
     "jsonl": read_jsonl,
     "twcs": read_twcs,
+    "bank": read_bank,
 }
 """Reader of each format name except ``auto``."""
 
