@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -18,6 +19,7 @@ from asyncwfm.forecast import (
     forecast_section_parts,
     forecast_workload,
 )
+from asyncwfm.report.html import ReportSection, render_report
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +63,14 @@ def test_page_is_self_contained(result: ForecastResult) -> None:
     assert "plotly.js v" in page  # the library itself, inline
     assert page.count("Plotly.newPlot") == 2
     assert "<script src=" not in page
+
+
+def test_parts_build_a_report_section(result: ForecastResult) -> None:
+    parts = forecast_section_parts(result)
+
+    section = ReportSection(**dataclasses.asdict(parts))
+    page = render_report("Plan", "next week", [section])
+
+    assert 'id="forecast"' in page
+    assert "baseline_wape" in page
+    assert page.count("Plotly.newPlot") == len(parts.figures)

@@ -1,8 +1,11 @@
 """The forecast section of the report: charts of history and forecast, and the tables.
 
 :func:`forecast_section_parts` returns the pieces (intro text, plotly figures, tables)
-for the project's HTML report; :func:`forecast_report_html` renders them alone as a
-self-contained page, which ``asyncwfm forecast`` writes next to ``forecast.csv``.
+for the project's HTML report. Its fields match ``asyncwfm.report.html.ReportSection``,
+which this module does not import because no stage imports a later one:
+``ReportSection(**dataclasses.asdict(parts))`` builds the section.
+:func:`forecast_report_html` renders the pieces alone as a self-contained page, which
+``asyncwfm forecast`` writes next to ``forecast.csv``.
 """
 
 from __future__ import annotations
@@ -40,12 +43,15 @@ class ForecastSectionParts:
         One chart per use case and series shown.
     tables : tuple of (caption, DataFrame)
         The model choice per series and the backtest scores.
+    anchor : str
+        Id of the section element in the report.
     """
 
     title: str
     intro: str
     figures: tuple[go.Figure, ...]
     tables: tuple[tuple[str, pd.DataFrame], ...]
+    anchor: str = "forecast"
 
 
 def forecast_figure(result: ForecastResult, use_case: str, series: str = "turns") -> go.Figure:
