@@ -80,7 +80,7 @@ class BacktestScore:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BacktestResult:
     """Scores of every model on one series, and the errors behind them.
 

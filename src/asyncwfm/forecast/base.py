@@ -23,7 +23,7 @@ DEFAULT_LEVELS: tuple[int, ...] = (80, 95)
 """Coverage levels of the prediction intervals, in percent."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModelForecast:
     """Forecast of a model for the slots after its history.
 

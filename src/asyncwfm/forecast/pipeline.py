@@ -210,7 +210,7 @@ class SeriesSelection:
     baseline_wape: float = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForecastResult:
     """Forecasts, backtest scores and model choices for every series.
 
@@ -279,7 +279,7 @@ class ForecastResult:
         return forecast_to_workload(self.forecast, quantile=quantile, aht_quantile=aht_quantile)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _SeriesOutcome:
     selection: SeriesSelection
     values: dict[str, np.ndarray]

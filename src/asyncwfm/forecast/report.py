@@ -29,7 +29,7 @@ _SERIES_TITLES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForecastSectionParts:
     """Content of the forecast section.
 

@@ -42,7 +42,7 @@ def series_kind(name: str) -> SeriesKind:
     return "ratio" if name in RATIO_SERIES else "count"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SeriesHistory:
     """One series of one use case on the wall-clock grid, ready for fitting.
 

@@ -106,7 +106,7 @@ _NOT_HAPPENED = "0:00:00"
 _SECONDS_PER_DAY = 86_400
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BankLog:
     """Events and rejected rows read from one bank log file.
 
@@ -320,7 +320,7 @@ def _reject(reasons: pd.Series, condition: pd.Series, reason: str | pd.Series) -
         reasons[new] = reason[new]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _CallTimes:
     """UTC times of each valid call's customer and agent event, and calls rejected on DST."""
 
@@ -416,7 +416,7 @@ def _seconds(times: pd.Series) -> np.ndarray:
     return (parts[0] * 3600 + parts[1] * 60 + parts[2]).to_numpy()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Converted:
     values: pd.Series
     reasons: np.ndarray
