@@ -13,10 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
+from asyncwfm.forecast import read_forecast_csv
 from asyncwfm.measure import Measurement, measure
 from asyncwfm.plan.pipeline import PlanResult, build_plan
 from asyncwfm.report.html import ReportSection, write_report
 from asyncwfm.report.plan_report import (
+    forecast_plan_section,
     frame_for_export,
     plan_sections,
     requirements_for_export,
@@ -52,6 +54,13 @@ class PlanOptions:
         Independent simulation runs per check.
     seed : int
         Seed of the simulation's random streams.
+    forecast_path : Path or None
+        A ``forecast.csv`` to plan from instead of the measured workload; the log
+        then supplies the history (fallback AHT, peakedness, thread holds, and the
+        simulation's distributions).
+    quantile : float or None
+        Plan forecast volumes to this quantile of the forecast distribution instead
+        of the mean.
     """
 
     start: pd.Timestamp | None = None
@@ -60,6 +69,8 @@ class PlanOptions:
     tune: bool = False
     replications: int = 10
     seed: int = 0
+    forecast_path: Path | None = None
+    quantile: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +123,24 @@ def run_plan(
 
     step("measure turns, response times and active handling time")
     measurement = measure(events, config, start=options.start, end=options.end)
+    workload = measurement.workload
+    forecast_table = None
+    if options.forecast_path is not None:
+        step(f"read the forecast {options.forecast_path}")
+        forecast_table = pd.read_csv(options.forecast_path)
+        workload = read_forecast_csv(
+            options.forecast_path,
+            config.business_timezone,
+            quantile=options.quantile,
+            interval_minutes=config.interval_minutes,
+        )
     step("plan agents per use case and interval")
-    plan = build_plan(measurement.workload, measurement.conversations, config)
+    plan = build_plan(workload, measurement.conversations, config, history=measurement.workload)
 
     verification, tuning = _simulate(measurement, plan, config, options, step, on_progress)
-    sections = plan_sections(measurement, plan, config)
+    sections = plan_sections(measurement, plan, config, planned_workload=workload)
+    if forecast_table is not None:
+        sections.insert(1, forecast_plan_section(forecast_table, config, options.quantile))
     if verification is not None or tuning is not None:
         sections.append(_simulation_report(verification, tuning, config, options))
 

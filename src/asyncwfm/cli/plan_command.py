@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from asyncwfm.cli._common import planning_config, warnings_to_stderr, window_bound
+from asyncwfm.errors import InputError
 from asyncwfm.report.terminal import plan_summary_table, simulation_summary_lines
 from asyncwfm.store import EventStore
 from asyncwfm.workflow import PlanOptions, PlanRun, run_plan
@@ -40,6 +41,24 @@ def register(app: typer.Typer) -> None:
         end: Annotated[
             str | None,
             typer.Option("--end", help="End of the planning window (exclusive), local time."),
+        ] = None,
+        forecast: Annotated[
+            Path | None,
+            typer.Option(
+                "--forecast",
+                help="Plan from this forecast.csv (written by 'asyncwfm forecast') instead of "
+                "the measured workload; the log still supplies the history.",
+            ),
+        ] = None,
+        quantile: Annotated[
+            float | None,
+            typer.Option(
+                "--quantile",
+                min=0.025,
+                max=0.975,
+                help="With --forecast: plan volumes to this quantile of the forecast "
+                "(e.g. 0.8) instead of the mean.",
+            ),
         ] = None,
         verify: Annotated[
             bool,
@@ -73,7 +92,11 @@ def register(app: typer.Typer) -> None:
             tune=tune,
             replications=replications or planning.simulation.replications,
             seed=planning.simulation.seed if seed is None else seed,
+            forecast_path=forecast,
+            quantile=quantile,
         )
+        if quantile is not None and forecast is None:
+            raise InputError("--quantile needs --forecast: it picks a quantile of a forecast.")
         with EventStore(db, read_only=True) as store:
             events = store.events()
 

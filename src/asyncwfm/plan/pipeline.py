@@ -97,7 +97,10 @@ def session_seconds_per_interval(
 
 
 def build_plan(
-    workload: pd.DataFrame, conversations: pd.DataFrame, config: PlanningConfig
+    workload: pd.DataFrame,
+    conversations: pd.DataFrame,
+    config: PlanningConfig,
+    history: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Plan agents per use case and interval, and the session-length plan beside it.
 
@@ -110,6 +113,10 @@ def build_plan(
         leaves the contrast empty.
     config : PlanningConfig
         Promises, interval length, occupancy cap, shrinkage and opening hours.
+    history : pandas.DataFrame, optional
+        The measured workload behind a forecast ``workload``: fallback AHT,
+        peakedness and thread holds per use case come from it. By default they come
+        from ``workload`` itself.
     """
     if workload.empty or float(workload["turns"].sum()) == 0.0:
         empty = pd.DataFrame(columns=list(REQUIREMENT_COLUMNS))
@@ -122,11 +129,12 @@ def build_plan(
             business_timezone=config.business_timezone,
         )
 
+    measured = workload if history is None else history
     profiles = {
         str(use_case): profile_from_measurement(
             rows, conversations, str(use_case), config.interval_seconds
         )
-        for use_case, rows in workload.groupby("use_case", observed=True)
+        for use_case, rows in measured.groupby("use_case", observed=True)
     }
     requirements = plan_requirements(workload, config, profiles)
     with_sessions = workload.reset_index(drop=True)

@@ -406,3 +406,37 @@ def backlog_figure(requirements: pd.DataFrame) -> go.Figure:
         **LAYOUT,
     )
     return figure
+
+
+def forecast_band_figure(turns: pd.DataFrame, max_use_cases: int = 6) -> go.Figure:
+    """Forecast customer turns per interval with 80% and 95% bands, per use case.
+
+    ``turns`` has the rows of ``forecast.csv`` for the ``turns`` series.
+    """
+    figure = go.Figure()
+    shown = _top_use_cases(turns, "forecast", max_use_cases)
+    for index, use_case in enumerate(shown):
+        rows = turns[turns["use_case"] == use_case].sort_values("interval_start")
+        x_values = local_naive(rows["interval_start"])
+        line_colour = colour(index)
+        for lower, upper, opacity in (
+            ("lower_95", "upper_95", 0.12),
+            ("lower_80", "upper_80", 0.22),
+        ):
+            figure.add_scatter(
+                x=pd.concat([x_values, x_values[::-1]]),
+                y=pd.concat([rows[upper], rows[lower][::-1]]),
+                fill="toself",
+                fillcolor=line_colour,
+                opacity=opacity,
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        figure.add_scatter(
+            x=x_values, y=rows["forecast"], name=use_case, mode="lines", line_color=line_colour
+        )
+    figure.update_layout(
+        title="Forecast customer turns per interval", yaxis_title="turns", **LAYOUT
+    )
+    return figure

@@ -8,6 +8,7 @@ first chart, and the data of each chart is inline JSON. Stages contribute
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ class ReportSection:
     anchor: str = ""
 
 
+_TABLE_TAG = re.compile(r"<table\b[^>]*>")
+
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
        color: #1f2933; background: #f7f9fb; }
@@ -77,10 +80,9 @@ def _table_html(caption: str, frame: pd.DataFrame) -> str:
     body = frame.to_html(
         index=False, classes="data", border=0, na_rep="", float_format=_format_float
     )
-    return body.replace(
-        '<table border="0" class="dataframe data">',
-        f'<table class="data"><caption>{html.escape(caption)}</caption>',
-        1,
+    # pandas writes the opening tag differently across versions, so replace it whole.
+    return _TABLE_TAG.sub(
+        f'<table class="data"><caption>{html.escape(caption)}</caption>', body, count=1
     )
 
 

@@ -36,6 +36,7 @@ def use_case_summary(
                 "promise": _promise_text(promise),
                 "conversations": int(summary.at[use_case, "conversations"]),
                 "turns": int(summary.at[use_case, "customer_turns"]),
+                "planned turns": float(own["turns"].sum()) if not own.empty else 0.0,
                 "median response min": _minutes(summary.at[use_case, "response_seconds_p50"]),
                 "measured within promise": attained,
                 "active min per turn": _minutes(summary.at[use_case, "active_seconds_per_turn"]),
@@ -49,10 +50,18 @@ def use_case_summary(
 
 
 def plan_sections(
-    measurement: Measurement, plan: PlanResult, config: PlanningConfig
+    measurement: Measurement,
+    plan: PlanResult,
+    config: PlanningConfig,
+    planned_workload: pd.DataFrame | None = None,
 ) -> list[ReportSection]:
-    """Return the report sections of a plan built from a measured log."""
-    workload = measurement.workload
+    """Return the report sections of a plan.
+
+    ``planned_workload`` is the workload the plan was built from when it is not the
+    measured one (a forecast); volume and AHT charts show it, while response times,
+    concurrency and the session contrast come from the measured log.
+    """
+    workload = measurement.workload if planned_workload is None else planned_workload
     window = _window_text(plan.requirements)
     sections = [
         ReportSection(
@@ -204,6 +213,39 @@ def constraint_summary(requirements: pd.DataFrame, config: PlanningConfig) -> pd
             }
         )
     return pd.DataFrame(rows)
+
+
+def forecast_plan_section(
+    forecast: pd.DataFrame, config: PlanningConfig, quantile: float | None
+) -> ReportSection:
+    """Return the section that shows the forecast a plan was built from.
+
+    ``forecast`` is the content of ``forecast.csv``: point forecasts with 80% and 95%
+    bounds per use case, series and interval.
+    """
+    turns = forecast[forecast["series"] == "turns"].copy()
+    turns["interval_start"] = pd.to_datetime(turns["interval_start"], utc=True).dt.tz_convert(
+        config.business_timezone
+    )
+    basis = (
+        "the mean forecast" if quantile is None else f"the {quantile:.0%} quantile of the forecast"
+    )
+    models = (
+        forecast.groupby(["use_case", "series"])["model"].first().unstack().reset_index()
+        if "model" in forecast
+        else pd.DataFrame()
+    )
+    return ReportSection(
+        title="Forecast",
+        anchor="forecast",
+        intro=(
+            f"The plan staffs {basis} of customer turns, new conversations and active "
+            "handling seconds per turn, per use case and interval. Bands are the 80% and "
+            "95% prediction intervals."
+        ),
+        figures=[charts.forecast_band_figure(turns)],
+        tables=[("Model chosen per series by backtest", models)] if not models.empty else [],
+    )
 
 
 def _concurrency_in_window(measurement: Measurement) -> pd.DataFrame:
