@@ -401,6 +401,8 @@ def residue_factors(
         residue = (1.0 - (1.0 - selectivity) * level) * total - selectivity * easiest
         return (residue + recontact_rate * (total - residue)) / total
 
+    # NOTE: re-contacts are booked in the interval of the conversations they replace,
+    # not up to recontact_days later, so their work lands slightly early.
     conversations = (1.0 - level) + recontact_rate * level
     handoff = np.where(level > 0, handoff_seconds, 0.0)
     seconds = residue_share(distribution.cumulative_seconds)

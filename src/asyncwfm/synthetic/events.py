@@ -16,6 +16,8 @@ SOURCE_FILE = "synthetic"
 
 _CUSTOMER_TEXT = (70.0, 0.8)
 _BOT_TEXT = (160.0, 0.4)
+# NOTE: agent reply lengths are drawn independently of the work, so the measure stage's
+# length-based estimator cannot see difficulty; use handle_seconds to check the residue.
 _AGENT_TEXT = (180.0, 0.6)
 _ACKNOWLEDGEMENT_TEXT = (40.0, 0.3)
 """(median characters, log-standard deviation) of message lengths by kind."""
