@@ -241,28 +241,20 @@ class DelimitedReader:
         rejected_reasons = [
             f"expected {expected} fields, found {count}" for count in scan.fields[bad].tolist()
         ]
-        table = self._parse_with_pyarrow(block, expected_rows=int(good.sum()), bad=int(bad.sum()))
+        kept = _without_records(block, scan.starts, np.flatnonzero(bad)) if bad.any() else block
+        table = self._parse_with_pyarrow(kept, expected_rows=int(good.sum()))
         return RecordBatch(table, scan.lines[good], rejected_lines, rejected_reasons)
 
-    def _parse_with_pyarrow(self, block: bytes, *, expected_rows: int, bad: int) -> pa.Table:
+    def _parse_with_pyarrow(self, block: bytes, *, expected_rows: int) -> pa.Table:
         if expected_rows == 0:
             return _empty_string_table(self.header)
-        skipped = 0
-
-        def skip_invalid_row(_row: object) -> str:
-            nonlocal skipped
-            skipped += 1
-            return "skip"
-
         names = [f"f{index}" for index in range(len(self.header))]
         try:
             table = pacsv.read_csv(
                 io.BytesIO(block),
                 read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 26),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=self._delimiter,
-                    newlines_in_values=True,
-                    invalid_row_handler=skip_invalid_row if bad else None,
+                    delimiter=self._delimiter, newlines_in_values=True
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
@@ -274,7 +266,7 @@ class DelimitedReader:
             if "UTF8" in str(exc) or "utf8" in str(exc).lower():
                 raise _Utf8Error from None
             raise _FallbackError(f"the CSV parser stopped: {exc}") from None
-        if table.num_rows != expected_rows or skipped != bad:
+        if table.num_rows != expected_rows:
             raise _FallbackError("the CSV parser split the records differently")
         return table.rename_columns(self.header)
 
@@ -412,6 +404,17 @@ def _quotes_valid(array: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool
         | (after == _QUOTE)
     )
     return bool(opener_ok.all() and closer_ok.all())
+
+
+def _without_records(block: bytes, starts: np.ndarray, removed: np.ndarray) -> bytes:
+    """Return ``block`` without the records at positions ``removed`` (and their line ends)."""
+    pieces = []
+    kept_from = 0
+    for record in removed.tolist():
+        pieces.append(block[kept_from : int(starts[record])])
+        kept_from = int(starts[record + 1]) if record + 1 < len(starts) else len(block)
+    pieces.append(block[kept_from:])
+    return b"".join(pieces)
 
 
 def _empty_string_table(names: list[str]) -> pa.Table:

@@ -68,10 +68,10 @@ def detect_format(path: Path, encoding: str = "utf-8") -> str:
     first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r\ufeff")
     if head.startswith(b"PAR1"):
         return "parquet"
-    if kind in ("jsonl", "json") or first_line.lstrip().startswith(("{", "[")):
-        return _detect_json(path, head, kind)
     if WHATSAPP_LINE.match(first_line) or (kind == "text" and _looks_like_whatsapp(head)):
         return "whatsapp"
+    if kind in ("jsonl", "json") or first_line.lstrip().startswith(("{", "[")):
+        return _detect_json(path, head, kind)
     delimiter = "\t" if kind == "tsv" or first_line.count("\t") > first_line.count(",") else ","
     header = {name.strip().lower() for name in _split_header(first_line, delimiter)}
     if header >= TWCS_SIGNATURE:

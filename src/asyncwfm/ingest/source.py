@@ -111,6 +111,7 @@ class SourceStream:
         )
         self.damage: str | None = None
         self._pending = b""
+        self._pushed_back = b""
         self.encoding = self._detect_encoding(encoding)
         self._decoder = (
             None
@@ -140,9 +141,18 @@ class SourceStream:
 
     def read(self, size: int) -> bytes:
         """Return up to ``size`` bytes of UTF-8 text; ``b""`` at the end or after damage."""
+        if self._pushed_back:
+            data, self._pushed_back = self._pushed_back[:size], self._pushed_back[size:]
+            return data
         if self._decoder is None:
             return self._read_decompressed(size)
         return self._read_transcoded(size)
+
+    def peek(self, size: int) -> bytes:
+        """Return up to ``size`` bytes of UTF-8 text without consuming them."""
+        data = self.read(size)
+        self._pushed_back = data + self._pushed_back
+        return data
 
     def read_all_remaining(self) -> bytes:
         """Return the rest of the text as UTF-8 bytes."""

@@ -35,6 +35,9 @@ from asyncwfm.ingest.options import IngestOptions
 
 _AWARE_ISO: Final = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 _EPOCH: Final = r"^-?\d{9,13}(?:\.\d+)?$"
+_UTC_WORD: Final = r"\s*(?:UTC|GMT)$"
+_RFC2822: Final = r"^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+_RFC2822_FORMAT: Final = "%a, %d %b %Y %H:%M:%S %z"
 _EPOCH_MILLISECONDS_FROM: Final = 1e11
 _MAX_NANOSECONDS: Final = 9.2e18
 _VALUE_SHOWN_CHARS: Final = 40
@@ -86,8 +89,10 @@ def parse_timestamps(
         Supplies the time zone of naive values and the DST policies.
     timestamp_format : str, optional
         ``strftime`` format of every value. Without it, values may be ISO 8601 (with
-        or without offset, date and time separated by ``T`` or a space) or Unix epoch
-        seconds or milliseconds (9 to 13 digits; 11 digits or fewer are seconds).
+        or without offset, date and time separated by ``T`` or a space, ``UTC`` or
+        ``GMT`` after the time meaning ``Z``), RFC 2822 (``Mon, 04 Mar 2024 09:00:00
+        +0000``, as the Twilio REST API writes them) or Unix epoch seconds or
+        milliseconds (9 to 13 digits, and 11 digits or fewer are seconds).
     column : str
         Source column name, for messages.
 
@@ -103,6 +108,8 @@ def parse_timestamps(
         if typed is not None:
             return typed
     text = pc.utf8_trim_whitespace(raw.cast(pa.string()))
+    if timestamp_format is None:
+        text = pc.replace_substring_regex(text, _UTC_WORD, "Z")
     values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     size = len(values)
     result = np.full(size, np.datetime64("NaT", "ns"))
@@ -120,9 +127,16 @@ def parse_timestamps(
         aware = np.asarray(
             pc.fill_null(pc.match_substring_regex(text, _AWARE_ISO), False), dtype=bool
         )
+        rfc2822 = np.asarray(
+            pc.fill_null(pc.match_substring_regex(text, _RFC2822), False), dtype=bool
+        )
         _parse_epoch(values, epoch & ~missing, result)
-        aware &= ~epoch & ~missing
-        groups = [(aware, True, "ISO8601"), (~aware & ~epoch & ~missing, False, "ISO8601")]
+        aware &= ~epoch & ~missing & ~rfc2822
+        groups = [
+            (aware, True, "ISO8601"),
+            (rfc2822 & ~missing, True, _RFC2822_FORMAT),
+            (~aware & ~epoch & ~rfc2822 & ~missing, False, "ISO8601"),
+        ]
 
     for mask, is_aware, fmt in groups:
         if not mask.any():

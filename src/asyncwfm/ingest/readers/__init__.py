@@ -6,7 +6,15 @@ from asyncwfm.errors import InputError
 from asyncwfm.ingest.bank import read_bank
 from asyncwfm.ingest.readers.base import Reader, SourceContext
 from asyncwfm.ingest.readers.generic import read_csv, read_jsonl, read_parquet, read_tsv
+from asyncwfm.ingest.readers.helpdesk import (
+    read_freshchat,
+    read_helpdesk_csv,
+    read_intercom,
+    read_zendesk,
+)
 from asyncwfm.ingest.readers.twcs import read_twcs
+from asyncwfm.ingest.readers.twilio import read_twilio
+from asyncwfm.ingest.readers.whatsapp import read_whatsapp
 
 READERS: dict[str, Reader] = {
     "csv": read_csv,
@@ -14,6 +22,12 @@ READERS: dict[str, Reader] = {
     "parquet": read_parquet,
     "jsonl": read_jsonl,
     "twcs": read_twcs,
+    "whatsapp": read_whatsapp,
+    "twilio": read_twilio,
+    "zendesk": read_zendesk,
+    "intercom": read_intercom,
+    "freshchat": read_freshchat,
+    "helpdesk": read_helpdesk_csv,
     "bank": read_bank,
 }
 """Reader of each format name except ``auto``."""

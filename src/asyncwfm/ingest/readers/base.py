@@ -146,7 +146,9 @@ def sender_from_authors(authors: pa.Array, options: IngestOptions) -> pa.Array:
     """Return ``agent`` for authors listed in ``options.business_authors``, else ``customer``."""
     import pyarrow.compute as pc
 
-    business = pa.array(sorted({a.strip().lower() for a in options.business_authors}))
+    business = pa.array(
+        sorted({a.strip().lower() for a in options.business_authors}), type=pa.string()
+    )
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(authors))
     is_business = pc.fill_null(pc.is_in(lowered, value_set=business), False)
     return pc.if_else(is_business, "agent", "customer")
