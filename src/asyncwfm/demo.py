@@ -17,7 +17,10 @@ import pandas as pd
 
 from asyncwfm.config import PlanningConfig, load_config
 from asyncwfm.ingest.pipeline import IngestReport, ingest_files
+from asyncwfm.plan.bots import BotScenario
 from asyncwfm.store import EventStore
+from asyncwfm.synthetic import DEMO_SEED, generate_log, synthetic_config
+from asyncwfm.synthetic.output import write_log
 from asyncwfm.workflow import PlanOptions, PlanRun, ProgressCallback, StepCallback, run_plan
 
 DEMO_WINDOW_START = "2017-10-30"
@@ -29,7 +32,11 @@ DEMO_WINDOW_END = "2017-11-02"
 
 @dataclass(frozen=True, eq=False)
 class DemoResult:
-    """What the demo produced: the ingest reports and the planning run."""
+    """What the demo produced: the ingest reports and the planning run.
+
+    ``config_path`` is the planning configuration of the real-data demo, and the
+    generated log file for the synthetic one.
+    """
 
     ingest: list[IngestReport]
     run: PlanRun
@@ -103,3 +110,67 @@ def run_demo(
         on_progress=on_progress,
     )
     return DemoResult(ingest=reports, run=run, database_path=database, config_path=config_path)
+
+
+SYNTHETIC_DEMO_DAYS = 14
+"""Days of arrivals in the synthetic demo log."""
+
+SYNTHETIC_DEMO_SCENARIO = BotScenario(containment=0.45, selectivity=1.0, handoff_seconds=45.0)
+"""Bot scenario of the synthetic demo: the bot contains 45% of today's agent conversations."""
+
+
+def run_synthetic_demo(
+    out_dir: str | Path,
+    *,
+    verify: bool = True,
+    tune: bool = True,
+    on_step: StepCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> DemoResult:
+    """Run the main job with a bot scenario on a SYNTHETIC log with bots.
+
+    The bundled real sample has no bot, so this demo generates a seeded log
+    (:func:`asyncwfm.synthetic.generate_log`, seed :data:`DEMO_SEED`) with three use
+    cases, a bot that contains simple intents and hands the rest off, reply waves and
+    think times from minutes to days. It writes the log to ``synthetic.csv.gz`` (with
+    a provenance file that says it is synthetic), ingests it, and plans the human
+    residue of :data:`SYNTHETIC_DEMO_SCENARIO` beside today's and the naive plan.
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "events.duckdb"
+
+    if on_step is not None:
+        on_step(f"generate a synthetic {SYNTHETIC_DEMO_DAYS}-day log with bots")
+    log = generate_log(DEMO_SEED, days=SYNTHETIC_DEMO_DAYS)
+    config = synthetic_config(log)
+    source = write_log(log, folder / "synthetic.csv.gz")
+
+    if on_step is not None:
+        on_step("ingest the synthetic log")
+    reports = ingest_files([source], database)
+    with EventStore(database, read_only=True) as store:
+        events = store.events()
+
+    start = pd.Timestamp(log.start).tz_convert("UTC")
+    options = PlanOptions(
+        start=start,
+        end=start + pd.Timedelta(days=log.days),
+        verify=verify,
+        tune=tune,
+        replications=config.simulation.replications,
+        seed=config.simulation.seed,
+        bot_scenario=SYNTHETIC_DEMO_SCENARIO,
+    )
+    run = run_plan(
+        events,
+        config,
+        options,
+        folder,
+        title="asyncwfm demo: bot scenario on a synthetic messaging log",
+        subtitle=f"SYNTHETIC data: generate_log(seed={DEMO_SEED}, days={SYNTHETIC_DEMO_DAYS}), "
+        "three use cases, a bot on SMS and in-app",
+        on_step=on_step,
+        on_progress=on_progress,
+    )
+    return DemoResult(ingest=reports, run=run, database_path=database, config_path=source)

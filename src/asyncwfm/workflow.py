@@ -6,6 +6,7 @@ commands stay thin and a script can run the same job with one call.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,15 @@ import pandas as pd
 from asyncwfm.config import PlanningConfig
 from asyncwfm.forecast import read_forecast_csv
 from asyncwfm.measure import Measurement, measure
+from asyncwfm.measure.bots import measure_bots
+from asyncwfm.plan.bots import (
+    BotScenario,
+    BotScenarioResult,
+    BotScenarioSummary,
+    plan_bot_scenario,
+)
 from asyncwfm.plan.pipeline import PlanResult, build_plan
+from asyncwfm.report.bots_section import bot_scenario_section
 from asyncwfm.report.html import ReportSection, write_report
 from asyncwfm.report.plan_report import (
     forecast_plan_section,
@@ -61,6 +70,9 @@ class PlanOptions:
     quantile : float or None
         Plan forecast volumes to this quantile of the forecast distribution instead
         of the mean.
+    bot_scenario : BotScenario or None
+        Plan the human residue of a bot containment scenario; the plan without the bot
+        and the naive ``volume * (1 - containment)`` plan are written beside it.
     """
 
     start: pd.Timestamp | None = None
@@ -71,6 +83,7 @@ class PlanOptions:
     seed: int = 0
     forecast_path: Path | None = None
     quantile: float | None = None
+    bot_scenario: BotScenario | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +98,9 @@ class PlanRun:
     requirements_path: Path
     report_path: Path
     attainment_path: Path | None
+    bot_summary: BotScenarioSummary | None = None
+    bot_agent_hours: tuple[float, float, float] | None = None
+    """Agent-hours without the bot, with it, and by the naive estimate."""
 
     @property
     def requirements(self) -> pd.DataFrame:
@@ -134,6 +150,16 @@ def run_plan(
             quantile=options.quantile,
             interval_minutes=config.interval_minutes,
         )
+    bot_parts = None
+    if options.bot_scenario is not None:
+        step("measure the bot and build the residue workload of the scenario")
+        bots = measure_bots(events, measurement.turns, measurement.conversations)
+        scenario = plan_bot_scenario(
+            workload, measurement.conversations, options.bot_scenario, bots=bots
+        )
+        bot_parts = (workload, scenario)
+        workload = scenario.workload_after
+
     step("plan agents per use case and interval")
     plan = build_plan(workload, measurement.conversations, config, history=measurement.workload)
 
@@ -141,6 +167,11 @@ def run_plan(
     sections = plan_sections(measurement, plan, config, planned_workload=workload)
     if forecast_table is not None:
         sections.insert(1, forecast_plan_section(forecast_table, config, options.quantile))
+    bot_summary, bot_hours = None, None
+    if bot_parts is not None:
+        bot_summary, bot_hours = _bot_comparison(
+            bot_parts, measurement, plan, config, folder, sections
+        )
     if verification is not None or tuning is not None:
         sections.append(_simulation_report(verification, tuning, config, options))
 
@@ -148,7 +179,38 @@ def run_plan(
     run = _write_outputs(
         folder, measurement, plan, verification, tuning, config, sections, title, subtitle
     )
-    return run
+    return dataclasses.replace(run, bot_summary=bot_summary, bot_agent_hours=bot_hours)
+
+
+def _bot_comparison(
+    bot_parts: tuple[pd.DataFrame, BotScenarioResult],
+    measurement: Measurement,
+    plan: PlanResult,
+    config: PlanningConfig,
+    folder: Path,
+    sections: list[ReportSection],
+) -> tuple[BotScenarioSummary, tuple[float, float, float]]:
+    """Plan today's and the naive workload beside the scenario, write them, add the section."""
+    before_workload, scenario = bot_parts
+    history = measurement.workload
+    before = build_plan(before_workload, measurement.conversations, config, history=history)
+    naive = build_plan(scenario.workload_naive, measurement.conversations, config, history=history)
+    sections.insert(
+        1,
+        bot_scenario_section(
+            scenario.summary,
+            before.requirements,
+            plan.requirements,
+            naive.requirements,
+            interval_minutes=config.interval_minutes,
+        ),
+    )
+    before_path = folder / "requirements_without_bot.csv"
+    requirements_for_export(before.requirements).to_csv(before_path, index=False)
+    naive_path = folder / "requirements_naive_bot.csv"
+    requirements_for_export(naive.requirements).to_csv(naive_path, index=False)
+    hours = (before.agent_hours(), plan.agent_hours(), naive.agent_hours())
+    return scenario.summary, hours
 
 
 def _simulate(

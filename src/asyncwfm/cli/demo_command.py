@@ -11,7 +11,8 @@ from rich.progress import Progress
 
 from asyncwfm.cli._common import warnings_to_stderr
 from asyncwfm.cli.plan_command import print_plan_run
-from asyncwfm.demo import run_demo
+from asyncwfm.demo import run_demo, run_synthetic_demo
+from asyncwfm.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +23,14 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path, typer.Option("--out", help="Folder for the event store, CSV files and report.")
         ] = Path("asyncwfm-demo"),
+        data: Annotated[
+            str,
+            typer.Option(
+                "--data",
+                help="Data set: 'twcs' (the bundled real Twitter sample) or 'synthetic' "
+                "(a generated log with bots, planned with a 45% containment scenario).",
+            ),
+        ] = "twcs",
         simulate: Annotated[
             bool,
             typer.Option(
@@ -30,7 +39,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = True,
     ) -> None:
-        """Ingest, measure, plan, simulate and report the bundled Twitter support sample."""
+        """Ingest, measure, plan, simulate and report a bundled sample (real by default)."""
         console = Console()
         with warnings_to_stderr(), Progress(console=console, transient=True) as progress:
             task = progress.add_task("simulating", total=None, visible=False)
@@ -38,7 +47,10 @@ def register(app: typer.Typer) -> None:
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, visible=True)
 
-            result = run_demo(
+            if data not in ("twcs", "synthetic"):
+                raise InputError(f"unknown demo data {data!r}; use 'twcs' or 'synthetic'.")
+            runner = run_demo if data == "twcs" else run_synthetic_demo
+            result = runner(
                 out,
                 verify=simulate,
                 tune=simulate,
@@ -48,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
         report = result.ingest[0]
         console.print(
-            f"Ingested {report.rows_read:,} rows of the bundled sample: {report.accepted:,} "
+            f"Ingested {report.rows_read:,} rows of {Path(report.file).name}: {report.accepted:,} "
             f"accepted, {report.rejected:,} rejected, {report.inserted:,} new events in "
             f"{result.database_path}."
         )

@@ -11,7 +11,12 @@ from rich.progress import Progress
 
 from asyncwfm.cli._common import planning_config, warnings_to_stderr, window_bound
 from asyncwfm.errors import InputError
-from asyncwfm.report.terminal import plan_summary_table, simulation_summary_lines
+from asyncwfm.plan.bots import BotScenario
+from asyncwfm.report.terminal import (
+    bot_summary_line,
+    plan_summary_table,
+    simulation_summary_lines,
+)
 from asyncwfm.store import EventStore
 from asyncwfm.workflow import PlanOptions, PlanRun, run_plan
 
@@ -60,6 +65,42 @@ def register(app: typer.Typer) -> None:
                 "(e.g. 0.8) instead of the mean.",
             ),
         ] = None,
+        bot_containment: Annotated[
+            float | None,
+            typer.Option(
+                "--bot-containment",
+                min=0.0,
+                max=0.99,
+                help="Plan a bot scenario: the share of today's agent-handled conversations "
+                "the bot will contain (e.g. 0.45).",
+            ),
+        ] = None,
+        selectivity: Annotated[
+            float,
+            typer.Option(
+                "--selectivity",
+                min=0.0,
+                max=1.0,
+                help="With --bot-containment: 0 contains a random share, 1 the easiest "
+                "conversations first.",
+            ),
+        ] = 1.0,
+        ramp_weeks: Annotated[
+            float,
+            typer.Option(
+                "--ramp-weeks",
+                min=0.0,
+                help="With --bot-containment: weeks over which containment rises to its level.",
+            ),
+        ] = 0.0,
+        handoff_seconds: Annotated[
+            float,
+            typer.Option(
+                "--handoff-seconds",
+                min=0.0,
+                help="With --bot-containment: agent seconds added to each handed-off turn.",
+            ),
+        ] = 0.0,
         verify: Annotated[
             bool,
             typer.Option("--verify", help="Check the plan in a discrete-event simulation."),
@@ -94,6 +135,14 @@ def register(app: typer.Typer) -> None:
             seed=planning.simulation.seed if seed is None else seed,
             forecast_path=forecast,
             quantile=quantile,
+            bot_scenario=None
+            if bot_containment is None
+            else BotScenario(
+                containment=bot_containment,
+                selectivity=selectivity,
+                ramp_weeks=ramp_weeks,
+                handoff_seconds=handoff_seconds,
+            ),
         )
         if quantile is not None and forecast is None:
             raise InputError("--quantile needs --forecast: it picks a quantile of a forecast.")
@@ -134,6 +183,8 @@ def print_plan_run(run: PlanRun, console: Console, json_output: bool) -> None:
             f"({float(total['agent_hours_session'].iloc[0]):,.0f} instead of "
             f"{float(total['agent_hours_active'].iloc[0]):,.0f})."
         )
+    if run.bot_summary is not None:
+        console.print(bot_summary_line(run.bot_summary, run.bot_agent_hours))
     for line in simulation_summary_lines(run.verification, run.tuning, run.plan.interval_minutes):
         console.print(line)
     console.print(f"Requirements: {run.requirements_path}")

@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from asyncwfm.plan.bots import BotScenarioSummary
     from asyncwfm.simulate import TuningResult, VerificationResult
 
 
@@ -145,3 +146,21 @@ def _shares_text(summary: pd.DataFrame) -> str:
         for row in summary.itertuples(index=False)
     ]
     return ", ".join(parts)
+
+
+def bot_summary_line(
+    summary: BotScenarioSummary, agent_hours: tuple[float, float, float] | None
+) -> str:
+    """Return the headline of a bot scenario: human work and agents today, with the bot, naive."""
+    scenario = summary.scenario
+    text = (
+        f"Bot scenario (containment {scenario.containment:.0%}, selectivity "
+        f"{scenario.selectivity:g}): human turns {summary.human_turns_before:,.0f} -> "
+        f"{summary.human_turns_after:,.0f} (naive {summary.human_turns_naive:,.0f}); active "
+        f"hours {summary.active_hours_before:,.0f} -> {summary.active_hours_after:,.0f} "
+        f"(naive {summary.active_hours_naive:,.0f}); residue AHT {summary.residue_uplift:+.1%}"
+    )
+    if agent_hours is not None:
+        before, after, naive = agent_hours
+        text += f"; agent-hours {before:,.0f} -> {after:,.0f} (naive {naive:,.0f})"
+    return text + "."
