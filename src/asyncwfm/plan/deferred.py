@@ -296,11 +296,23 @@ class _Problem:
         integer_agents: bool,
         time_limit_seconds: float,
         mip_relative_gap: float,
+        box: tuple[FloatArray, FloatArray] | None = None,
     ) -> DeferredPlan:
         count = self.count
-        # Variable order: agents y (count), processed p (count), backlog B (count),
-        # and for the constant objective one more, the constant head count c.
-        extra = 1 if objective == "constant" else 0
+        if integer_agents and objective == "agent_hours" and count > 1 and box is None:
+            # The smoothed mixed-integer program is slow on long horizons, but its
+            # linear relaxation is fast, and rounding that profile up is always
+            # feasible (more capacity in every interval). So solve the relaxation
+            # first and search whole agents only between its floor and ceiling.
+            relaxed = self.solve(
+                objective, occupancy_cap, upper, False, time_limit_seconds, mip_relative_gap
+            )
+            if relaxed.agents is not None:
+                box = (np.floor(relaxed.agents + 1e-9), np.ceil(relaxed.agents - 1e-9))
+        # Variable order: agents y (count), processed p (count), backlog B (count), then
+        # for the constant objective the constant head count c, and for the agent-hours
+        # objective the staffing changes d (count - 1).
+        extra = 1 if objective == "constant" else max(count - 1, 0)
         size = 3 * count + extra
         processed_at, backlog_at = count, 2 * count
 
@@ -313,6 +325,11 @@ class _Problem:
             upper_bound[:count] = np.where(
                 closed, self.immediate, np.maximum(upper, self.immediate)
             )
+        if box is not None:
+            lower_bound[:count] = np.maximum(lower_bound[:count], box[0])
+            upper_bound[:count] = np.maximum(
+                np.minimum(upper_bound[:count], box[1]), lower_bound[:count]
+            )
         upper_bound[processed_at:backlog_at][closed] = 0.0
         upper_bound[backlog_at : 3 * count] = self.backlog_limit
 
@@ -323,6 +340,13 @@ class _Problem:
             cost[-1] = 1.0
         else:
             cost[:count] = self.interval_seconds / 3_600.0
+            # Many profiles reach the fewest agent-hours, and the solver would return
+            # one that idles and then bursts. A small charge per agent added or removed
+            # between intervals (total variation) picks a smooth one: 1e-3 of an
+            # agent-interval, so it trades at most one agent-interval for 1,000 changes.
+            if count > 1:
+                constraints.extend(self._changes(size))
+                cost[3 * count :] = 1e-3 * self.interval_seconds / 3_600.0
         # Among plans of equal cost, prefer the one that works the backlog off earliest.
         # The whole tie-breaking term stays below 1e-4 of the cheapest head-count step,
         # so it never buys an extra agent.
@@ -332,7 +356,8 @@ class _Problem:
         integrality = np.zeros(size)
         if integer_agents:
             integrality[:count] = 1
-            integrality[3 * count :] = 1
+            if objective == "constant":
+                integrality[3 * count :] = 1
 
         result = optimize.milp(
             cost,
@@ -382,6 +407,23 @@ class _Problem:
         idle = np.maximum(occupancy_cap * self.immediate - self.immediate_load, 0.0)
         limit = self.interval_seconds * (idle - occupancy_cap * self.immediate)
         return optimize.LinearConstraint(matrix.tocsr(), -np.inf, limit)
+
+    def _changes(self, size: int) -> list[optimize.LinearConstraint]:
+        """``d_t >= y_t - y_(t-1)`` and ``d_t >= y_(t-1) - y_t``: d bounds each change."""
+        count = self.count
+        rows = np.arange(count - 1)
+        rising = sparse.lil_matrix((count - 1, size))
+        rising[rows, rows + 1] = 1.0
+        rising[rows, rows] = -1.0
+        rising[rows, 3 * count + rows] = -1.0
+        falling = sparse.lil_matrix((count - 1, size))
+        falling[rows, rows + 1] = -1.0
+        falling[rows, rows] = 1.0
+        falling[rows, 3 * count + rows] = -1.0
+        return [
+            optimize.LinearConstraint(rising.tocsr(), -np.inf, 0.0),
+            optimize.LinearConstraint(falling.tocsr(), -np.inf, 0.0),
+        ]
 
     def _constant(self, size: int) -> optimize.LinearConstraint:
         """``y_t = c`` in every open interval, so that minimising ``c`` gives a flat profile."""
