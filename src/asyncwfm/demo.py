@@ -9,6 +9,7 @@ three days in New York time.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -73,14 +74,16 @@ def run_demo(
 
     The job measures the log, plans every use case and interval, checks the plan in
     simulation and tunes it (unless ``verify``/``tune`` are off), and writes
-    ``requirements.csv``, ``attainment.csv`` and ``report.html``. Running it again
+    ``requirements.csv``, ``attainment.csv`` and ``report.html``, with a copy of the
+    planning configuration as ``demo_config.toml`` to edit and plan again. Running it again
     reuses the event store: the second ingest inserts nothing and the outputs are
     rewritten with the same numbers.
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "events.duckdb"
-    config_path = bundled_config_path()
+    config_path = folder / "demo_config.toml"
+    shutil.copyfile(bundled_config_path(), config_path)
     config = load_config(config_path)
 
     if on_step is not None:

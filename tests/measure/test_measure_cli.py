@@ -101,7 +101,7 @@ def test_table_output(
 
     assert status == 0
     assert "AppleSupport" in out
-    assert "active s/turn" in out
+    assert "AHT" in out
 
 
 def test_missing_store_is_clean_error(

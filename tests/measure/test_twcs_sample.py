@@ -16,22 +16,17 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from asyncwfm.config import PlanningConfig
+from asyncwfm.demo import bundled_sample_path
 from asyncwfm.measure import Measurement, measure
 
-SAMPLE = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "twcs_head_sample"
-    / "twcs_head_5000.csv.gz"
-)
+# The package bundles a byte-identical copy of the public sample, so this test runs
+# wherever the project is installed.
+SAMPLE = bundled_sample_path()
 TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 ingest = pytest.importorskip("asyncwfm.ingest", reason="the ingest stage is not installed")

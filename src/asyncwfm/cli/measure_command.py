@@ -9,27 +9,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from asyncwfm.config import PlanningConfig, load_config
 from asyncwfm.errors import AsyncWfmWarning
 from asyncwfm.measure import Measurement, measure
+from asyncwfm.report.terminal import duration_text
 from asyncwfm.store import EventStore
 
 _TABLE_COLUMNS = (
     ("use_case", "use case", "text"),
-    ("conversations", "conversations", "count"),
+    ("conversations", "conv.", "count"),
     ("customer_turns", "turns", "count"),
-    ("answered_turns", "answered", "count"),
     ("bot_turns", "by bot", "count"),
-    ("active_seconds_per_turn", "active s/turn", "seconds"),
-    ("active_seconds_per_conversation", "active s/conv.", "seconds"),
-    ("median_session_seconds", "median session", "duration"),
-    ("response_seconds_p50", "response p50", "duration"),
-    ("response_seconds_p90", "response p90", "duration"),
-    ("peakedness", "peakedness z", "ratio"),
+    ("active_seconds_per_turn", "AHT", "duration"),
+    ("median_session_seconds", "session", "duration"),
+    ("response_seconds_p50", "resp p50", "duration"),
+    ("response_seconds_p90", "resp p90", "duration"),
+    ("peakedness", "VMR", "ratio"),
 )
+"""Summary columns shown in the terminal (key, header, kind); ``--json`` has them all.
+AHT is agent work per handled turn, session the median first-to-last-event span, and
+VMR the variance-to-mean ratio of turn arrivals in short windows (1 for Poisson)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -86,11 +89,22 @@ def _summary_table(result: Measurement) -> Table | str:
     window = f"{result.window_start:%Y-%m-%d %H:%M} to {result.window_end:%Y-%m-%d %H:%M} UTC"
     table = Table(
         title="Measured per use case",
-        caption=f"workload window {window}, {result.interval_minutes}-minute intervals; "
-        "active time is agent work, session length is shown for contrast only",
+        title_justify="left",
+        caption=f"workload window {window}, {result.interval_minutes}-minute intervals. AHT "
+        "is active agent work per handled turn; session length is for contrast only.",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 0),
+        collapse_padding=True,
     )
     for _, header, kind in _TABLE_COLUMNS:
-        table.add_column(header, justify="left" if kind == "text" else "right")
+        table.add_column(
+            header,
+            justify="left" if kind == "text" else "right",
+            no_wrap=True,
+            min_width=len(header) + 1,
+        )
     for row in result.summary_records():
         table.add_row(*(_format(row[key], kind) for key, _, kind in _TABLE_COLUMNS))
     return table
@@ -111,10 +125,4 @@ def _format(value: object, kind: str) -> str:
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 2 * 86_400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86_400:.1f} d"
+    return duration_text(seconds)
