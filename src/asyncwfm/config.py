@@ -123,12 +123,15 @@ class MeasureConfig(_Strict):
     its interval, is below ``spike_p_value``. Without an explicit window, the workload
     grid covers the stretch of the log with the most events that has no gap longer than
     ``window_max_gap_days``, so a few stray old messages do not stretch it over years.
+    Days at its edges with fewer events than ``window_min_day_share`` times the median
+    day are left out too (the tail of conversations still open when an export ends).
     """
 
     peakedness_window_minutes: Annotated[int, Field(ge=1, le=5)] = 5
     spike_p_value: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.001
     spike_min_turns: Annotated[int, Field(ge=1)] = 3
     window_max_gap_days: Annotated[float, Field(gt=0.0)] = 7.0
+    window_min_day_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
 
 
 class ForecastConfig(_Strict):

@@ -10,7 +10,7 @@ from measure_builders import build_events
 from asyncwfm.config import PlanningConfig
 from asyncwfm.errors import InputError
 from asyncwfm.measure import interval_grid, measure
-from asyncwfm.measure.grid import densest_span_ns
+from asyncwfm.measure.grid import densest_span_ns, trim_sparse_days
 
 NEW_YORK = "America/New_York"
 
@@ -88,3 +88,26 @@ def test_densest_span_skips_stray_events() -> None:
 
     assert first == 1000 * day // 4
     assert last == 1039 * day // 4
+
+
+def test_trim_sparse_days_drops_thin_tail() -> None:
+    day_ns = 86_400 * 1_000_000_000
+    busy = [
+        day * day_ns + offset
+        for day in range(5)
+        for offset in range(0, 100 * 60_000_000_000, 60_000_000_000)
+    ]
+    tail = [5 * day_ns + 1, 6 * day_ns + 1, 6 * day_ns + 2]
+    times = np.array(busy + tail, dtype=np.int64)
+
+    first, last = trim_sparse_days(times, int(times.min()), int(times.max()), 0.1)
+
+    # Five days of 100 events each stay; the tail days of 1 and 2 events go.
+    assert first == times.min()
+    assert last == max(busy)
+
+
+def test_trim_sparse_days_keeps_everything_when_off() -> None:
+    times = np.array([0, 1, 10 * 86_400 * 1_000_000_000], dtype=np.int64)
+
+    assert trim_sparse_days(times, 0, int(times.max()), 0.0) == (0, int(times.max()))

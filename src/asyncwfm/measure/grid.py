@@ -132,6 +132,32 @@ def densest_span_ns(time_ns: np.ndarray, max_gap_seconds: float) -> tuple[int, i
     return int(ordered[stretch_starts[best]]), int(ordered[stretch_ends[best] - 1])
 
 
+def trim_sparse_days(
+    time_ns: np.ndarray, first_ns: int, last_ns: int, min_day_share: float
+) -> tuple[int, int]:
+    """Drop leading and trailing days of ``[first_ns, last_ns]`` that hold few events.
+
+    Days are 24-hour bins from ``first_ns``. A day at either edge is dropped while its
+    event count is below ``min_day_share`` times the median count of the days in the
+    span, so the default window leaves out the thin run-in of an export and the tail
+    of conversations still going on after it ends. Returns the first and last event
+    time of the days kept.
+    """
+    if min_day_share <= 0:
+        return first_ns, last_ns
+    day_ns = 86_400 * NANOSECONDS_PER_SECOND
+    inside = np.asarray(time_ns, dtype=np.int64)
+    inside = inside[(inside >= first_ns) & (inside <= last_ns)]
+    days = (inside - first_ns) // day_ns
+    counts = np.bincount(days, minlength=int((last_ns - first_ns) // day_ns) + 1)
+    threshold = min_day_share * float(np.median(counts))
+    busy = np.flatnonzero(counts >= threshold)
+    if busy.size == 0:
+        return first_ns, last_ns
+    kept = inside[(days >= busy[0]) & (days <= busy[-1])]
+    return int(kept.min()), int(kept.max())
+
+
 def _as_utc_timestamp(value: pd.Timestamp | str, name: str) -> pd.Timestamp:
     try:
         timestamp = pd.Timestamp(value)

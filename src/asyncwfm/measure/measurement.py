@@ -14,7 +14,12 @@ from asyncwfm.config import PlanningConfig
 from asyncwfm.errors import DataQualityWarning
 from asyncwfm.measure._ordered import OrderedEvents, order_events
 from asyncwfm.measure.concurrency import Spans
-from asyncwfm.measure.grid import IntervalGrid, densest_span_ns, interval_grid
+from asyncwfm.measure.grid import (
+    IntervalGrid,
+    densest_span_ns,
+    interval_grid,
+    trim_sparse_days,
+)
 from asyncwfm.measure.handling import AgentWork, agent_work, work_burst_table
 from asyncwfm.measure.holds import Holds, thread_holds
 from asyncwfm.measure.spikes import pooled_peakedness
@@ -155,7 +160,8 @@ def measure(
     start, end : pandas.Timestamp or str, optional
         Measurement window of the workload, concurrency and spike tables; naive values
         are UTC. Without them the window is the stretch of the log with the most events
-        and no gap longer than ``measure.window_max_gap_days``; a
+        and no gap longer than ``measure.window_max_gap_days``, less thin days at its
+        edges (``measure.window_min_day_share``); a
         :class:`~asyncwfm.errors.DataQualityWarning` says how many events fall outside.
 
     Returns
@@ -230,6 +236,9 @@ def _measurement_grid(
 ) -> tuple[IntervalGrid, int]:
     """Build the grid of the measurement window and count the events outside it."""
     first_ns, last_ns = densest_span_ns(time_ns, planning.measure.window_max_gap_days * 86_400)
+    first_ns, last_ns = trim_sparse_days(
+        time_ns, first_ns, last_ns, planning.measure.window_min_day_share
+    )
     grid = interval_grid(
         start if start is not None else pd.Timestamp(first_ns, tz="UTC"),
         end if end is not None else pd.Timestamp(last_ns + 1, tz="UTC"),
