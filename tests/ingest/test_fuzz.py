@@ -1,7 +1,7 @@
 """Robustness of every reader against damaged input.
 
-Each reader is fed its own valid fixture after random damage (Hypothesis), and a
-fixed list of hard cases: empty files, a header only, a 10 MB line, binary garbage,
+Each reader is fed its own valid fixture after random damage (Hypothesis). A fixed
+list adds hard cases: empty files, a header only, a 10 MB line, binary garbage,
 byte order marks, CRLF line endings, mixed encodings and truncated gzip streams. A
 reader may reject rows or raise one of asyncwfm's own errors; any other exception is
 a failure, and whatever it accepts must follow the event table contract with counts

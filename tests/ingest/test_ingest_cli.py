@@ -68,7 +68,8 @@ def test_options_reach_reader(tmp_path: Path) -> None:
     )
 
     assert result.exit_code == 0
-    assert "warning:" in result.output and "go forward" in result.output
+    assert "warning:" in result.output
+    assert "go forward" in result.output
     with EventStore(db, read_only=True) as store:
         events = store.events()
     assert list(events["sender"]) == ["customer", "agent"]
@@ -80,7 +81,8 @@ def test_naive_without_timezone_is_clean_error(tmp_path: Path) -> None:
     result = run(str(FIXTURES / "naive_london.csv"), "--db", str(tmp_path / "e.duckdb"))
 
     assert result.exit_code == 2
-    assert "error:" in result.output and "--timezone" in result.output
+    assert "error:" in result.output
+    assert "--timezone" in result.output
     assert "Traceback" not in result.output
 
 
@@ -142,3 +144,20 @@ def test_twcs_sample_detected(tmp_path: Path) -> None:
     report = json.loads(result.stdout)[0]
     assert report["format"] == "twcs"
     assert report["inserted"] == 5000
+
+
+def test_config_bot_authors(tmp_path: Path) -> None:
+    config = write_text(tmp_path / "plan.toml", '[bots]\nauthor_ids = ["HelpBot"]\n')
+    path = write_text(
+        tmp_path / "export.csv",
+        "conversation_id,timestamp,sender,author\n"
+        "t1,2024-03-04T09:00:00Z,customer,Ana\n"
+        "t1,2024-03-04T09:00:05Z,agent,HelpBot\n"
+        "t1,2024-03-04T09:03:00Z,agent,Luis\n",
+    )
+    db = tmp_path / "e.duckdb"
+    result = run(str(path), "--db", str(db), "--config", str(config))
+
+    assert result.exit_code == 0
+    with EventStore(db, read_only=True) as store:
+        assert list(store.events()["sender"]) == ["customer", "bot", "agent"]

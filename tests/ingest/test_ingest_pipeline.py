@@ -91,8 +91,24 @@ def test_duplicate_key_across_chunks(tmp_path: Path) -> None:
         assert sorted(lines) == list(range(2, 402))
 
 
+def test_out_of_order_rows_stored_in_order(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "export.csv",
+        "conversation_id,timestamp,sender,message_id\n"
+        "t2,2024-03-04T09:05:00Z,agent,d\n"
+        "t1,2024-03-04T09:03:00Z,agent,b\n"
+        "t2,2024-03-04T09:00:00Z,customer,c\n"
+        "t1,2024-03-04T09:01:00Z,customer,a\n",
+    )
+    db = tmp_path / "events.duckdb"
+    ingest([path], db)
+
+    with EventStore(db, read_only=True) as store:
+        assert list(store.events()["event_key"]) == ["a", "b", "c", "d"]
+
+
 def test_failure_adds_nothing(tmp_path: Path) -> None:
-    # The first chunks have offsets; a later chunk has naive times and no time zone
+    # The first chunks have offsets. A later chunk has naive times and no time zone
     # was given, so the file fails and the chunks already inserted are removed.
     aware = [f"k{i},2024-03-04T09:00:00Z,customer,a{i}\n" for i in range(300)]
     naive = [f"k{i},2024-03-04 09:00:00,customer,n{i}\n" for i in range(300)]
@@ -211,4 +227,5 @@ def test_detect_format_error_names_choices(tmp_path: Path) -> None:
     message = str(error.value)
     assert str(path) in message
     assert "'just some words'" in message
-    assert "--format" in message and "twcs" in message
+    assert "--format" in message
+    assert "twcs" in message

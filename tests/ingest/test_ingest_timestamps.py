@@ -1,7 +1,7 @@
 """Tests of timestamp parsing: aware and naive values, epochs, DST gaps and overlaps.
 
-Expected instants are written as UTC arithmetic on the known rules of the zones used:
-Europe/London is UTC+0 in winter and UTC+1 in summer, and in 2024 its clocks went
+Expected instants are written as UTC arithmetic on the known rules of the zones used.
+Europe/London is UTC+0 in winter and UTC+1 in summer. In 2024 its clocks went
 forward at 01:00 UTC on 31 March and back at 01:00 UTC on 27 October (IANA tz
 database, as shipped by the tzdata package).
 """

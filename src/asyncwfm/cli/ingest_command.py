@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from asyncwfm.config import load_config
 from asyncwfm.errors import AsyncWfmError, InputError
 from asyncwfm.ingest import FORMATS, IngestOptions, IngestReport, ingest_files
 
@@ -85,7 +86,17 @@ def register(app: typer.Typer) -> None:
         ] = False,
         bot_author: Annotated[
             list[str] | None,
-            typer.Option("--bot-author", help="Author name or id whose messages are bot messages."),
+            typer.Option(
+                "--bot-author",
+                help="Author name or id whose messages are bot messages (repeatable); "
+                "added to bots.author_ids of --config.",
+            ),
+        ] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config", help="Planning configuration (TOML); its bots.author_ids are bots."
+            ),
         ] = None,
         business_author: Annotated[
             list[str] | None,
@@ -165,7 +176,7 @@ def register(app: typer.Typer) -> None:
                 channel=channel,
                 sender_values=_pairs(sender_value, "--sender-value"),
                 sender_synonyms=sender_synonyms,
-                bot_authors=tuple(bot_author or ()),
+                bot_authors=_bot_authors(bot_author, config),
                 business_authors=tuple(business_author or ()),
                 dst_ambiguous=dst_ambiguous,  # type: ignore[arg-type]
                 dst_nonexistent=dst_nonexistent,  # type: ignore[arg-type]
@@ -233,7 +244,7 @@ def _render(reports: list[IngestReport], rejected_out: Path | None) -> None:
         table.add_column(name, justify="right")
     for report in reports:
         table.add_row(
-            report.file,
+            Path(report.file).name,
             report.format,
             *(
                 f"{value:,}"
@@ -268,7 +279,9 @@ def _render_details(report: IngestReport) -> None:
         shown = len(report.rejections)
         _console.print(f"first rejected lines ({shown} of {report.rejected:,}):")
         for rejection in report.rejections:
-            _console.print(f"  line {rejection.line}: {rejection.reason}", highlight=False)
+            _console.print(
+                f"  line {rejection.line}: {rejection.reason}", highlight=False, soft_wrap=True
+            )
     for message in report.warnings:
         _error_console.print(f"warning: {message}", highlight=False, soft_wrap=True)
 
@@ -277,6 +290,11 @@ def _exit_status(reports: list[IngestReport]) -> int:
     if any(report.status == "failed" for report in reports):
         return 2
     return 0 if any(report.accepted for report in reports) else 1
+
+
+def _bot_authors(names: list[str] | None, config: Path | None) -> tuple[str, ...]:
+    configured = load_config(config).bots.author_ids if config is not None else []
+    return tuple(dict.fromkeys([*(names or ()), *configured]))
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ finds the record boundaries itself, vectorised with numpy: a line feed ends a
 record when an even number of double quotes precede it in the block. It checks that
 every quote sits where RFC 4180 allows one (opening a field, closing it, or doubled
 inside it) and counts the fields of each record from the unquoted delimiters. Records
-with the wrong number of fields are rejected with their line; the others are parsed
+with the wrong number of fields are rejected with their line. The others are parsed
 by pyarrow into string columns, and the parse must return exactly as many rows as
 there are records.
 

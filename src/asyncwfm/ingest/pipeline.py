@@ -209,9 +209,10 @@ def _ingest_one(
         writer = EventWriter(store)
         try:
             try:
-                for chunk in reader(context):
-                    outcome.add(chunk)
-                    writer.write(chunk.events)
+                with writer.in_background() as write:
+                    for chunk in reader(context):
+                        outcome.add(chunk)
+                        write(chunk.events)
             finally:
                 _close_stream(context)
             rejections = outcome.rejections_frame()

@@ -94,6 +94,7 @@ class SourceStream:
         except OSError as exc:
             raise InputError(f"cannot open source file {path}: {exc.strerror}") from None
         self.size_bytes = path.stat().st_size
+
         self._raw = _HashingReader(handle)
         self._buffered = io.BufferedReader(self._raw, buffer_size=_PIECE_BYTES)
         magic = self._buffered.peek(4)[:4]
@@ -103,12 +104,14 @@ class SourceStream:
                 f"{path} is a zip archive; extract it and pass the files inside "
                 "(a WhatsApp export holds a _chat.txt or 'WhatsApp Chat with ....txt')."
             )
+
         self.compressed = magic.startswith(_GZIP_MAGIC)
         self._stream: BinaryIO = (
             gzip.GzipFile(fileobj=self._buffered, mode="rb")  # type: ignore[assignment]
             if self.compressed
             else self._buffered
         )
+
         self.damage: str | None = None
         self._pending = b""
         self._pushed_back = b""

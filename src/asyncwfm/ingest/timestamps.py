@@ -10,9 +10,9 @@ Naive local times that fall into a daylight-saving change are handled explicitly
   occurrence by default (PEP 495 ``fold=0``), as the last one with
   ``dst_ambiguous="last"``, or rejected with ``dst_ambiguous="reject"``;
 * a time skipped when clocks go forward (a gap) is read with the UTC offset in force
-  before the change by default, which moves it forward by the length of the gap
-  (02:30 becomes 03:30 when clocks go forward one hour), as Python's ``zoneinfo``
-  does for ``fold=0``; ``dst_nonexistent="reject"`` rejects it instead.
+  before the change by default, as Python's ``zoneinfo`` does for ``fold=0``. That
+  moves it forward by the length of the gap: 02:30 becomes 03:30 when clocks go
+  forward one hour. ``dst_nonexistent="reject"`` rejects it instead.
 
 Either way a :class:`~asyncwfm.errors.DataQualityWarning` message names the lines.
 """
@@ -88,11 +88,12 @@ def parse_timestamps(
     options : IngestOptions
         Supplies the time zone of naive values and the DST policies.
     timestamp_format : str, optional
-        ``strftime`` format of every value. Without it, values may be ISO 8601 (with
-        or without offset, date and time separated by ``T`` or a space, ``UTC`` or
-        ``GMT`` after the time meaning ``Z``), RFC 2822 (``Mon, 04 Mar 2024 09:00:00
-        +0000``, as the Twilio REST API writes them) or Unix epoch seconds or
-        milliseconds (9 to 13 digits, and 11 digits or fewer are seconds).
+        ``strftime`` format of every value. Without it, values may be ISO 8601, with
+        or without offset, with ``T`` or a space between date and time, and with
+        ``UTC`` or ``GMT`` after the time meaning ``Z``. RFC 2822 values (``Mon, 04
+        Mar 2024 09:00:00 +0000``, as the Twilio REST API writes them) and Unix epoch
+        seconds or milliseconds (9 to 13 digits, and 11 digits or fewer are seconds)
+        are accepted too.
     column : str
         Source column name, for messages.
 

@@ -18,6 +18,10 @@ from their content and counts repeated identical messages over the whole file.
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import numpy as np
@@ -29,6 +33,7 @@ from asyncwfm.schema import EVENT_COLUMNS, validate_events
 from asyncwfm.store import EventStore
 
 _STAGING_TABLE: Final = "asyncwfm_ingest_staging"
+_QUEUED_CHUNKS: Final = 2
 
 
 class EventWriter:
@@ -64,6 +69,42 @@ class EventWriter:
         if keyless.num_rows:
             self._append(_STAGING_TABLE, keyless)
             self._staged += keyless.num_rows
+
+    @contextmanager
+    def in_background(self) -> Iterator[Callable[[pa.Table], None]]:
+        """Yield a function that queues chunks for :meth:`write` in a second thread.
+
+        The reader builds the next chunk while DuckDB inserts the previous one (both
+        release the GIL for most of their work). At most two chunks wait in the
+        queue. On leaving the block the thread is joined, and an error it raised is
+        raised here.
+        """
+        pending: queue.Queue[pa.Table | None] = queue.Queue(maxsize=_QUEUED_CHUNKS)
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            while (events := pending.get()) is not None:
+                if not failure:
+                    try:
+                        self.write(events)
+                    except BaseException as error:  # re-raised in the calling thread
+                        failure.append(error)
+
+        thread = threading.Thread(target=work, name="asyncwfm-ingest-writer", daemon=True)
+        thread.start()
+
+        def submit(events: pa.Table) -> None:
+            if failure:
+                raise failure[0]
+            pending.put(events)
+
+        try:
+            yield submit
+        finally:
+            pending.put(None)
+            thread.join()
+        if failure:
+            raise failure[0]
 
     def finish(self) -> None:
         """Insert the staged rows without a key; call inside the run's transaction."""

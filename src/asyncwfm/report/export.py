@@ -3,8 +3,8 @@
 Spreadsheet programs read a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
 formula, and a leading tab or carriage return can hide such a character. Values in
 exports often come from logs (agent names, labels, rejection reasons), so a crafted
-value could run a formula on the machine of whoever opens the file (CSV or formula
-injection, CWE-1236). Both writers therefore prefix every text cell that starts with
+value could run a formula on the machine of the person who opens the file (CSV or
+formula injection, CWE-1236). Both writers therefore prefix every text cell that starts with
 one of ``= + - @``, a tab, a carriage return, a line feed or a NUL character with a
 single quote, as OWASP ASVS 5.0 requirement 1.2.10 asks. Column names get the same
 treatment. Numbers stay numbers: a negative number is not a formula.

@@ -8,7 +8,8 @@ JSON document or as JSON Lines with one container (ticket or conversation) per l
   ``group_id``, ``via.channel`` and ``comments``. A comment (Ticket Comments API) has
   ``id``, ``author_id``, ``body`` or ``plain_body``, ``public`` and ``created_at``.
   A comment's author is a customer when the side-loaded user has role ``end-user``,
-  or, without users, when the author is the ticket's requester; otherwise an agent.
+  or, without users, when the author is the ticket's requester. Other authors are
+  agents.
   Private comments (``public: false``) are ``note`` events.
 * **Intercom**: conversations (Conversations API), as ``{"conversations": [...]}``,
   a JSON array, one conversation, or one per line. The conversation's ``source`` is

@@ -19,9 +19,9 @@ How events are built:
   one, it takes the first of its first three ``@handles`` that is a brand of the
   file, then the first non-numeric ``@handle`` (customer handles are anonymised to
   numbers in TWCS), and else ``unknown``.
-* ``agent_id`` is the brand and the sign-off at the end of a brand reply, upper-cased,
-  as in ``AppleSupport/JK``; missing when the reply has no sign-off. See
-  :data:`SIGNOFF_PATTERN`.
+* ``agent_id`` is the brand and the sign-off at the end of a brand reply, as in
+  ``AppleSupport/JK``, and missing when the reply has no sign-off. Sign-offs of a
+  brand that differ only in case are one agent. See :data:`SIGNOFF_PATTERN`.
 * ``channel`` is ``twitter``.
 
 Reading takes two passes over memory, not over the file: the first streams the file
@@ -90,11 +90,28 @@ _NOT_NAMES: Final = frozenset({"THANKS", "THANK", "THX", "CHEERS", "REGARDS", "B
 _MENTION_HEAD_CHARS: Final = 120
 _MENTIONS_KEPT: Final = 3
 _ID_PATTERN: Final = r"^\d{1,18}$"
-_CREATED_AT_LAYOUT: Final = r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$"
-_MONTH_NAMES: Final = pa.array(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-)
-_MONTH_NUMBERS: Final = pa.array([f"{month:02d}" for month in range(1, 13)])
+_CREATED_AT_CHARS: Final = 30
+_CREATED_AT_SEPARATORS: Final = {3: 32, 7: 32, 10: 32, 13: 58, 16: 58, 19: 32, 25: 32}
+"""Byte position and value (space or colon) of the separators in ``created_at``."""
+
+
+def _month_digits() -> np.ndarray:
+    """Return a table from three month-name letters to two ASCII digits.
+
+    The key is the low 5 bits of each letter, so it ignores case. Other names map to
+    NUL bytes, which the ISO 8601 conversion then rejects.
+    """
+    table = np.zeros((1 << 15, 2), dtype=np.uint8)
+    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    for number, name in enumerate(names, start=1):
+        first, second, third = name.encode()
+        table[((first & 31) << 10) | ((second & 31) << 5) | (third & 31)] = list(
+            f"{number:02d}".encode()
+        )
+    return table
+
+
+_MONTH_DIGITS: Final = _month_digits()
 _FLOAT_ZERO: Final = r"\.0+$"
 _EVENT_ROWS_PER_CHUNK: Final = 250_000
 _TRUE_VALUES: Final = ("true", "1", "yes", "t")
@@ -316,39 +333,59 @@ def _mentions(text: pa.Array, inbound: np.ndarray) -> list[pa.Array]:
 def parse_created_at(raw: pa.Array, lines: np.ndarray, context: SourceContext) -> TimestampResult:
     """Parse ``created_at`` values such as ``Tue Oct 31 22:10:47 +0000 2017`` into UTC.
 
-    Values in exactly that layout are rearranged into ISO 8601 and converted by Arrow
-    in one step. Any other value sends the chunk through the general parser, which
+    When every value has exactly that 30-character layout, the bytes are rearranged
+    into ISO 8601 (``2017-10-31T22:10:47+0000``) with numpy and converted by Arrow in
+    one step. Any other value sends the chunk through the general parser, which
     rejects what it cannot read.
     """
-    values = pc.utf8_trim_whitespace(raw)
-    layout_ok = pc.all(pc.match_substring_regex(values, _CREATED_AT_LAYOUT)).as_py()
-    if layout_ok and values.null_count == 0:
-        month = _MONTH_NUMBERS.take(
-            pc.index_in(pc.utf8_slice_codeunits(values, 4, 7), value_set=_MONTH_NAMES)
-        )
-        iso = pc.binary_join_element_wise(
-            pc.utf8_slice_codeunits(values, 26, 30),
-            "-",
-            month,
-            "-",
-            pc.utf8_slice_codeunits(values, 8, 10),
-            "T",
-            pc.utf8_slice_codeunits(values, 11, 19),
-            pc.utf8_slice_codeunits(values, 20, 25),
-            "",
-        )
-        if iso.null_count == 0:
-            try:
-                parsed = pc.cast(iso, pa.timestamp("ns", tz="UTC")).cast(pa.timestamp("ns"))
-            except pa.ArrowInvalid:
-                pass
-            else:
-                return TimestampResult(
-                    np.asarray(parsed.to_numpy(zero_copy_only=False)), empty_reasons(len(raw))
-                )
+    fast = _created_at_fixed_layout(raw)
+    if fast is not None:
+        return TimestampResult(fast, empty_reasons(len(raw)))
     return parse_timestamps(
         raw, lines, context.options, timestamp_format=TWCS_TIME_FORMAT, column="created_at"
     )
+
+
+def _created_at_fixed_layout(raw: pa.Array) -> np.ndarray | None:
+    """Return UTC ``datetime64[ns]`` for a chunk in the exact TWCS layout, else None."""
+    size = len(raw)
+    if size == 0 or raw.null_count or raw.type != pa.string():
+        return None
+    offsets = np.frombuffer(raw.buffers()[1], dtype=np.int32)[raw.offset : raw.offset + size + 1]
+    if not (np.diff(offsets) == _CREATED_AT_CHARS).all():
+        return None
+    data = np.frombuffer(raw.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data = data.reshape(size, _CREATED_AT_CHARS)
+    separators = data[:, list(_CREATED_AT_SEPARATORS)]
+    if not (separators == np.frombuffer(bytes(_CREATED_AT_SEPARATORS.values()), np.uint8)).all():
+        return None
+    lowered = data[:, 4:7] | 32
+    if not ((lowered >= ord("a")) & (lowered <= ord("z"))).all():
+        return None
+
+    iso = np.empty((size, 24), dtype=np.uint8)
+    iso[:, 0:4] = data[:, 26:30]
+    iso[:, [4, 7]] = ord("-")
+    iso[:, 10] = ord("T")
+    month_key = (
+        ((data[:, 4].astype(np.int32) & 31) << 10)
+        | ((data[:, 5].astype(np.int32) & 31) << 5)
+        | (data[:, 6] & 31)
+    )
+    iso[:, 5:7] = _MONTH_DIGITS[month_key]
+    iso[:, 8:10] = data[:, 8:10]
+    iso[:, 11:19] = data[:, 11:19]
+    iso[:, 19:24] = data[:, 20:25]
+    text = pa.StringArray.from_buffers(
+        size,
+        pa.py_buffer(np.arange(0, 24 * (size + 1), 24, dtype=np.int32)),
+        pa.py_buffer(iso),
+    )
+    try:
+        parsed = pc.cast(text, pa.timestamp("ns", tz="UTC"))
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return np.asarray(parsed.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False))
 
 
 def _parse_ids(values: pa.Array, column: str, reasons: np.ndarray, *, required: bool) -> np.ndarray:
@@ -477,24 +514,38 @@ def _use_cases(tweets: _Tweets, roots: np.ndarray, context: SourceContext) -> pa
     """Brand of each tweet: its author for brand tweets, the thread's brand for customers."""
     outbound = ~tweets.inbound & (tweets.reasons == None)  # noqa: E711
     thread_brand = _first_brand_per_thread(tweets, roots, outbound)
+    label = pc.if_else(pa.array(tweets.inbound), thread_brand, tweets.author)
+
+    # Only customer tweets without a brand reply in their thread look at their mentions.
+    orphans = np.flatnonzero(tweets.inbound & np.asarray(thread_brand.is_null()))
+    if len(orphans) == 0:
+        return label
     brands = pc.unique(tweets.author.filter(pa.array(outbound)))
-    brand_lower = pc.utf8_lower(brands)
+    mentions = [mention.take(pa.array(orphans)) for mention in tweets.mentions]
+    addressed = _first_brand_mentioned(mentions, brands)
+    fallback = pc.coalesce(addressed, _first_non_numeric(mentions), pa.scalar("unknown"))
 
-    addressed = pa.nulls(len(roots), pa.string())
-    for mention in reversed(tweets.mentions):
-        position = pc.index_in(pc.utf8_lower(mention), value_set=brand_lower)
-        addressed = pc.coalesce(brands.take(position), addressed)
-    first_named = _first_non_numeric(tweets.mentions)
-
-    customer_label = pc.coalesce(thread_brand, addressed, first_named, pa.scalar("unknown"))
-    unknown = np.asarray(pc.equal(customer_label, "unknown")) & tweets.inbound
+    unknown = np.asarray(pc.equal(fallback, "unknown"), dtype=bool)
     if unknown.any():
         context.warnings.append(
             f"{int(unknown.sum())} customer tweet(s) have no brand reply in their thread and "
-            f"address no brand, on {describe_lines(tweets.lines[unknown])}; their use_case is "
-            "'unknown'."
+            f"address no brand, on {describe_lines(tweets.lines[orphans[unknown]])}; their "
+            "use_case is 'unknown'."
         )
-    return pc.if_else(pa.array(tweets.inbound), customer_label, tweets.author)
+    position = np.full(len(roots), -1, dtype=np.int64)
+    position[orphans] = np.arange(len(orphans))
+    return pc.coalesce(label, fallback.take(pa.array(position, mask=position < 0)))
+
+
+def _first_brand_mentioned(mentions: list[pa.Array], brands: pa.Array) -> pa.Array:
+    """Return the first mention that is a brand of the file (case-insensitive), spelt as
+    the brand writes its name."""
+    brand_lower = pc.utf8_lower(brands)
+    addressed = pa.nulls(len(mentions[0]), pa.string())
+    for mention in reversed(mentions):
+        position = pc.index_in(pc.utf8_lower(mention), value_set=brand_lower)
+        addressed = pc.coalesce(brands.take(position), addressed)
+    return addressed
 
 
 def _first_brand_per_thread(tweets: _Tweets, roots: np.ndarray, outbound: np.ndarray) -> pa.Array:

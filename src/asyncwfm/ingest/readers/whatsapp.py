@@ -6,7 +6,7 @@ Each message starts on a line with its date and time:
 * iOS: ``[31/12/2023, 21:15:07] Ana: text`` or ``[12/31/23, 9:15:07 PM] Ana: text``.
 
 Dates are day/month/year, month/day/year or year-month-day with ``/``, ``.`` or
-``-``; times have 12- or 24-hour clocks, with or without seconds, and AM/PM markers
+``-``. Times have 12- or 24-hour clocks, with or without seconds, and AM/PM markers
 (``PM``, ``p.m.``, ``p. m.``) after a space, a no-break space or the narrow no-break
 space (U+202F) of newer exports. Invisible direction marks (U+200E, U+200F, U+202A
 to U+202E) are ignored. Lines that do not start with a date and time continue the
@@ -75,7 +75,7 @@ def read_whatsapp(context: SourceContext) -> Iterator[ChunkResult]:
     """Read one WhatsApp chat export (see the module docstring for the rules)."""
     stream = context.open_text()
     # NOTE: a chat export is read whole, because the day/month order is inferred
-    # from every date in it; exports are text files of at most some tens of MB.
+    # from every date in it. Exports are text files of at most some tens of MB.
     data = stream.read_all_remaining()
     context.report_progress()
     if not data.strip():
