@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test lint typecheck unit bench fuzz sim-sweep clean
+.PHONY: demo test lint typecheck unit bench fuzz sim-sweep cli-docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ fuzz: $(STAMP)
 
 sim-sweep: $(STAMP)
 	ASYNCWFM_SIM_SWEEP=1 $(BIN)/python -m pytest -q tests/simulate
+
+cli-docs: $(STAMP)
+	$(BIN)/typer asyncwfm.cli utils docs --name asyncwfm > docs/cli.md
 
 clean:
 	rm -rf $(VENV) asyncwfm-demo .pytest_cache .mypy_cache .ruff_cache

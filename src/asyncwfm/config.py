@@ -150,7 +150,7 @@ class SimulationConfig(_Strict):
 
 
 class BotConfig(_Strict):
-    """How bot messages are recognised in logs whose readers cannot tell on their own."""
+    """Bot author names or ids, for logs whose readers cannot tell bot messages apart."""
 
     author_ids: list[str] = Field(default_factory=list)
 

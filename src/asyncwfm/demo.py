@@ -33,7 +33,7 @@ DEMO_WINDOW_END = "2017-11-02"
 
 @dataclass(frozen=True, eq=False)
 class DemoResult:
-    """What the demo produced: the ingest reports and the planning run.
+    """Outputs of a demo run: the ingest reports and the planning run.
 
     ``config_path`` is the planning configuration of the real-data demo, and the
     generated log file for the synthetic one.
@@ -73,9 +73,9 @@ def run_demo(
     """Ingest the bundled sample into ``out_dir`` and run the main job on it.
 
     The job measures the log, plans every use case and interval, checks the plan in
-    simulation and tunes it (unless ``verify``/``tune`` are off), and writes
-    ``requirements.csv``, ``attainment.csv`` and ``report.html``, with a copy of the
-    planning configuration as ``demo_config.toml`` to edit and plan again. Running it again
+    simulation and tunes it (unless ``verify``/``tune`` are off). It writes
+    ``requirements.csv``, ``attainment.csv`` and ``report.html``, and copies the
+    planning configuration to ``demo_config.toml`` to edit and plan again. Running it again
     reuses the event store: the second ingest inserts nothing and the outputs are
     rewritten with the same numbers.
     """

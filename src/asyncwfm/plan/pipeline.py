@@ -63,8 +63,8 @@ def session_seconds_per_interval(
 
     Conversations are placed in the workload interval that contains their
     ``started_at``. A row with no measured conversation (a forecast interval, or a
-    quiet one) gets its use case's mean session length over all conversations; the
-    result is aligned with ``workload``'s index and NaN only for a use case without
+    quiet one) gets its use case's mean session length over all conversations. The
+    result is aligned with ``workload``'s index, and NaN only for a use case without
     conversations.
     """
     interval_ns = interval_minutes * 60 * 1_000_000_000

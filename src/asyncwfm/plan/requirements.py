@@ -2,7 +2,7 @@
 
 The plan works on customer turns, with service time equal to the measured active
 handling time per turn (never session length). Each use case and interval gets the
-larger of two head counts, and the table says which one binds:
+larger of two head counts, and the table names the one that binds:
 
 - **work**: the fewest agents that keep the use case's promise for the turns'
   work. Immediate promises (target no longer than the interval) use Erlang C, or

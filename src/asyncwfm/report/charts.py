@@ -2,7 +2,7 @@
 
 Each function takes the documented table (workload, turns, conversations,
 requirements) and returns a :class:`plotly.graph_objects.Figure`. Times on axes are
-local interval starts in the business time zone; durations are shown in minutes
+local interval starts in the business time zone. Durations are shown in minutes
 because planners read them that way, while the tables keep seconds.
 """
 
