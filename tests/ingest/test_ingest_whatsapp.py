@@ -180,3 +180,14 @@ def test_year_first_dates(tmp_path: Path) -> None:
     )
 
     assert utc(read_quietly(path, options("UTC", "Shop")))[1] == "2024-01-15T09:02:00+00:00"
+
+
+def test_edited_marker_not_counted(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "chat.txt",
+        "2024-01-15, 09:00 - Ana: hello <This message was edited>\n"
+        "2024-01-15, 09:01 - Shop: two\nlines <This message was edited>\n",
+    )
+    events = read_quietly(path, options("UTC", "Shop")).events
+
+    assert list(events["text_length"]) == [5, 9]

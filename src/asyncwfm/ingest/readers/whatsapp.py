@@ -67,6 +67,7 @@ _MEDIA_PATTERN: Final = (
     r"document|Contact card) omitted|This message was deleted|You deleted this message)"
     rf"[{_MARKS}\s]*$"
 )
+_EDITED: Final = " <This message was edited>"
 _DATE_PARTS: Final = r"^(?P<a>\d+)[./\-](?P<b>\d+)[./\-](?P<c>\d+)$"
 _TIME_PARTS: Final = r"^(?P<h>\d+)[:.](?P<m>\d+)(?:[:.](?P<s>\d+))?$"
 
@@ -173,13 +174,21 @@ def _orphan_lines(is_header: np.ndarray, lines: pa.Array) -> np.ndarray:
 
 
 def _text_lengths(lines: pa.Array, starts: np.ndarray, first_text: pa.Array) -> np.ndarray:
-    """Return each message's length: its first line's text plus continuation lines."""
+    """Return each message's length: its first line's text plus continuation lines.
+
+    The `` <This message was edited>`` that newer exports append to edited messages
+    is not part of the text and is not counted.
+    """
     line_lengths = np.asarray(pc.utf8_length(lines), dtype=np.int64)
     boundaries = np.append(starts, len(line_lengths))
     continuation_chars = np.add.reduceat(line_lengths, starts) - line_lengths[starts]
     continuation_lines = np.diff(boundaries) - 1
     first = np.asarray(pc.utf8_length(first_text), dtype=np.int64)
-    return (first + continuation_chars + continuation_lines).astype(np.float64)
+    last_lines = lines.take(pa.array(boundaries[1:] - 1))
+    edited = np.asarray(pc.fill_null(pc.ends_with(last_lines, _EDITED), False), dtype=bool)
+    return (first + continuation_chars + continuation_lines - edited * len(_EDITED)).astype(
+        np.float64
+    )
 
 
 def _naive_times(
