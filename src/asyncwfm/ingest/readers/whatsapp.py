@@ -27,8 +27,8 @@ How events are built:
   and deleted-message notices have no text length.
 * The day/month order comes from the whole file: a first number above 12 means
   day first, a second number above 12 means month first. When no date decides, the
-  order under which the messages run forward in time is taken, with a warning, and
-  when that does not decide either, ``IngestOptions.day_first`` must say.
+  order under which the messages run forward in time is taken, with a warning.
+  When that does not decide either, ``IngestOptions.day_first`` must be set.
 * Times are local, so ``IngestOptions.timezone`` is required; DST gaps and overlaps
   follow the usual rules (see :mod:`asyncwfm.ingest.timestamps`).
 """
