@@ -25,6 +25,7 @@ from asyncwfm.plan.bots import (
 )
 from asyncwfm.plan.pipeline import PlanResult, build_plan
 from asyncwfm.report.bots_section import bot_scenario_section
+from asyncwfm.report.export import write_csv, write_xlsx
 from asyncwfm.report.html import ReportSection, write_report
 from asyncwfm.report.plan_report import (
     forecast_plan_section,
@@ -125,8 +126,10 @@ def run_plan(
 ) -> PlanRun:
     """Measure ``events``, plan every use case and interval, and write CSV and HTML.
 
-    Writes ``requirements.csv`` and ``report.html`` into ``out_dir``, and
-    ``attainment.csv`` when the plan is verified or tuned in simulation.
+    Writes ``requirements.csv``, ``requirements.xlsx`` and ``report.html`` into
+    ``out_dir``, and ``attainment.csv`` when the plan is verified or tuned in
+    simulation. CSV and XLSX cells that could start a spreadsheet formula are
+    neutralised.
     ``on_progress`` receives (done, total) simulation steps.
     """
 
@@ -206,9 +209,9 @@ def _bot_comparison(
         ),
     )
     before_path = folder / "requirements_without_bot.csv"
-    requirements_for_export(before.requirements).to_csv(before_path, index=False)
+    write_csv(requirements_for_export(before.requirements), before_path)
     naive_path = folder / "requirements_naive_bot.csv"
-    requirements_for_export(naive.requirements).to_csv(naive_path, index=False)
+    write_csv(requirements_for_export(naive.requirements), naive_path)
     hours = (before.agent_hours(), plan.agent_hours(), naive.agent_hours())
     return scenario.summary, hours
 
@@ -289,7 +292,7 @@ def _write_outputs(
             tuned_agents=tuning.requirements["tuned_agents"].to_numpy()
         )
     requirements_path = folder / "requirements.csv"
-    requirements_for_export(requirements).to_csv(requirements_path, index=False)
+    write_csv(requirements_for_export(requirements), requirements_path)
 
     attainment_path = None
     attainment = verification.attainment if verification is not None else None
@@ -297,7 +300,14 @@ def _write_outputs(
         attainment = tuning.result.attainment_table()
     if attainment is not None:
         attainment_path = folder / "attainment.csv"
-        frame_for_export(attainment).to_csv(attainment_path, index=False)
+        write_csv(frame_for_export(attainment), attainment_path)
+
+    sheets = {"requirements": requirements_for_export(requirements)}
+    if attainment is not None:
+        sheets["attainment"] = frame_for_export(attainment)
+    if not plan.overstaffing.empty:
+        sheets["session contrast"] = plan.overstaffing
+    write_xlsx(sheets, folder / "requirements.xlsx")
 
     report_path = write_report(folder / "report.html", title, subtitle, sections)
     return PlanRun(

@@ -187,7 +187,7 @@ def print_plan_run(run: PlanRun, console: Console, json_output: bool) -> None:
         console.print(bot_summary_line(run.bot_summary, run.bot_agent_hours))
     for line in simulation_summary_lines(run.verification, run.tuning, run.plan.interval_minutes):
         console.print(line)
-    console.print(f"Requirements: {run.requirements_path}")
+    console.print(f"Requirements: {run.requirements_path} (and .xlsx)")
     if run.attainment_path is not None:
         console.print(f"Attainment:   {run.attainment_path}")
     console.print(f"Report:       {run.report_path}")
