@@ -11,7 +11,12 @@ import platform
 import sys
 import time
 
-BENCHMARKS = ("bench.bench_ingest", "bench.bench_forecast", "bench.bench_simulate")
+BENCHMARKS = (
+    "bench.bench_ingest",
+    "bench.bench_measure",
+    "bench.bench_forecast",
+    "bench.bench_simulate",
+)
 
 
 def main() -> int:
