@@ -98,6 +98,37 @@ def empty_events() -> pd.DataFrame:
     )
 
 
+STRING_COLUMNS: Final[tuple[str, ...]] = (
+    "event_key",
+    "conversation_id",
+    "sender",
+    "agent_id",
+    "customer_id",
+    "channel",
+    "use_case",
+    "event_type",
+    "source_file",
+)
+"""Event columns held as pandas ``string`` dtype."""
+
+
+def with_event_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of an event table with the store's column types.
+
+    Timestamps become ``datetime64[ns, UTC]`` (naive values are taken as UTC), text
+    columns ``string``, ``text_length`` and ``source_line`` nullable ``Int64`` and
+    ``handle_seconds`` ``float64``.
+    """
+    typed = frame.copy()
+    typed["timestamp"] = pd.to_datetime(typed["timestamp"], utc=True).astype("datetime64[ns, UTC]")
+    for column in STRING_COLUMNS:
+        typed[column] = typed[column].astype("string")
+    typed["text_length"] = typed["text_length"].astype("Int64")
+    typed["source_line"] = typed["source_line"].astype("Int64")
+    typed["handle_seconds"] = typed["handle_seconds"].astype("float64")
+    return typed
+
+
 def validate_events(events: pd.DataFrame) -> None:
     """Raise InputError unless ``events`` follows the event table contract.
 

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from asyncwfm.errors import InputError, StoreError
-from asyncwfm.schema import EVENT_COLUMNS, validate_events
+from asyncwfm.schema import EVENT_COLUMNS, validate_events, with_event_dtypes
 
 SCHEMA_VERSION = "1"
 
@@ -256,7 +256,7 @@ class EventStore:
             "ORDER BY conversation_id, timestamp, source_file, source_line",
             parameters,
         ).df()
-        return _with_event_dtypes(frame)
+        return with_event_dtypes(frame)
 
     def record_ingest_run(
         self,
@@ -377,23 +377,3 @@ def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def _with_event_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).astype("datetime64[ns, UTC]")
-    for column in (
-        "event_key",
-        "conversation_id",
-        "sender",
-        "agent_id",
-        "customer_id",
-        "channel",
-        "use_case",
-        "event_type",
-        "source_file",
-    ):
-        frame[column] = frame[column].astype("string")
-    frame["text_length"] = frame["text_length"].astype("Int64")
-    frame["source_line"] = frame["source_line"].astype("Int64")
-    frame["handle_seconds"] = frame["handle_seconds"].astype("float64")
-    return frame

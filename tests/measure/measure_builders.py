@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from asyncwfm.schema import EVENT_COLUMNS
+from asyncwfm.schema import EVENT_COLUMNS, with_event_dtypes
 
 BASE_TIME = pd.Timestamp("2024-03-04 09:00:00", tz="UTC")
 """A Monday; every builder offset is in seconds after it."""
@@ -48,21 +48,4 @@ def build_events(rows: Sequence[EventRow], **defaults: object) -> pd.DataFrame:
 
 def as_event_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Give a frame with the event columns the store's column types."""
-    typed = frame.copy()
-    typed["timestamp"] = pd.to_datetime(typed["timestamp"], utc=True).astype("datetime64[ns, UTC]")
-    for column in (
-        "event_key",
-        "conversation_id",
-        "sender",
-        "agent_id",
-        "customer_id",
-        "channel",
-        "use_case",
-        "event_type",
-        "source_file",
-    ):
-        typed[column] = typed[column].astype("string")
-    typed["text_length"] = typed["text_length"].astype("Int64")
-    typed["handle_seconds"] = typed["handle_seconds"].astype("float64")
-    typed["source_line"] = typed["source_line"].astype("Int64")
-    return typed
+    return with_event_dtypes(frame)

@@ -12,7 +12,7 @@ import pytest
 from asyncwfm.errors import DataQualityWarning, InputError
 from asyncwfm.measure import measure
 from asyncwfm.measure.bots import BotMeasurement, measure_bots, wilson_interval
-from asyncwfm.schema import EVENT_COLUMNS
+from asyncwfm.schema import EVENT_COLUMNS, with_event_dtypes
 from asyncwfm.synthetic import GeneratedLog, generate_log, synthetic_config
 
 START = pd.Timestamp("2024-03-04 09:00:00", tz="UTC")
@@ -52,23 +52,7 @@ def _events(rows: list[dict[str, object]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     frame["event_key"] = [f"e{number}" for number in range(len(frame))]
     frame["source_line"] = range(1, len(frame) + 1)
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).astype("datetime64[ns, UTC]")
-    for column in (
-        "event_key",
-        "conversation_id",
-        "sender",
-        "agent_id",
-        "customer_id",
-        "channel",
-        "use_case",
-        "event_type",
-        "source_file",
-    ):
-        frame[column] = frame[column].astype("string")
-    frame["text_length"] = frame["text_length"].astype("Int64")
-    frame["source_line"] = frame["source_line"].astype("Int64")
-    frame["handle_seconds"] = frame["handle_seconds"].astype("float64")
-    return frame
+    return with_event_dtypes(frame)
 
 
 def _hand_built_events() -> pd.DataFrame:

@@ -66,7 +66,7 @@ from asyncwfm.errors import DataQualityWarning, InputError
 from asyncwfm.ingest.normalize import EVENT_ARROW_SCHEMA, ChunkResult, hash_ids
 from asyncwfm.ingest.options import IngestOptions
 from asyncwfm.ingest.timestamps import localize
-from asyncwfm.schema import EVENT_COLUMNS, validate_events
+from asyncwfm.schema import EVENT_COLUMNS, validate_events, with_event_dtypes
 
 if TYPE_CHECKING:
     # Imported for annotations only: the reader registry imports this module.
@@ -457,25 +457,5 @@ def _arrow_events(events: pd.DataFrame) -> pa.Table:
 
 
 def _typed(events: pd.DataFrame) -> pd.DataFrame:
-    events = events.copy()
-    for column in (
-        "event_key",
-        "conversation_id",
-        "sender",
-        "agent_id",
-        "customer_id",
-        "channel",
-        "use_case",
-        "event_type",
-        "source_file",
-    ):
-        events[column] = events[column].astype("string")
-    events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True).astype(
-        "datetime64[ns, UTC]"
-    )
-    events["text_length"] = events["text_length"].astype("Int64")
-    events["handle_seconds"] = events["handle_seconds"].astype("float64")
-    events["source_line"] = events["source_line"].astype("Int64")
-    return events.sort_values(["conversation_id", "timestamp"], kind="stable").reset_index(
-        drop=True
-    )
+    typed = with_event_dtypes(events)
+    return typed.sort_values(["conversation_id", "timestamp"], kind="stable").reset_index(drop=True)
