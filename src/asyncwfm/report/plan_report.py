@@ -78,7 +78,7 @@ def plan_sections(
                 )
                 + "."
             ),
-            tables=[("Per use case", use_case_summary(measurement, plan, config))],
+            tables=[("Per use case", _percent_view(use_case_summary(measurement, plan, config)))],
         ),
         ReportSection(
             title="Volume",
@@ -246,6 +246,15 @@ def forecast_plan_section(
         figures=[charts.forecast_band_figure(turns)],
         tables=[("Model chosen per series by backtest", models)] if not models.empty else [],
     )
+
+
+def _percent_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """Show the measured share within the promise as a percentage for the HTML table."""
+    view = summary.copy()
+    view["measured within promise"] = [
+        "-" if pd.isna(value) else f"{value:.0%}" for value in view["measured within promise"]
+    ]
+    return view
 
 
 def _concurrency_in_window(measurement: Measurement) -> pd.DataFrame:

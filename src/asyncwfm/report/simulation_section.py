@@ -77,15 +77,20 @@ def staffing_comparison_figure(requirements: pd.DataFrame) -> go.Figure:
 
 
 def agents_per_day(requirements: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
-    """Return agent-hours per local day and use case for the planned and the tuned staffing."""
+    """Return agent-hours per local day: one row per day, planned and tuned per use case."""
     frame = requirements.assign(day=requirements["interval_start"].map(lambda stamp: stamp.date()))
     hours = interval_minutes / 60.0
     columns = ["agents"] + (["tuned_agents"] if "tuned_agents" in frame else [])
     table = frame.groupby(["day", "use_case"])[columns].sum() * hours
-    table = table.rename(
-        columns={"agents": "planned agent-hours", "tuned_agents": "tuned agent-hours"}
-    )
-    return table.reset_index()
+    table = table.rename(columns={"agents": "planned", "tuned_agents": "tuned"})
+    wide = table.unstack("use_case")
+    wide.columns = [f"{use_case} {kind}" for kind, use_case in wide.columns]
+    ordered = sorted(wide.columns, key=lambda name: (name.rsplit(" ", 1)[0], name))
+    wide = wide.loc[:, ordered]
+    wide["total planned"] = table["planned"].groupby("day").sum()
+    if "tuned" in table:
+        wide["total tuned"] = table["tuned"].groupby("day").sum()
+    return wide.reset_index()
 
 
 def simulation_section(
@@ -118,7 +123,12 @@ def simulation_section(
     if tuned_requirements is not None and tuned_summary is not None:
         figures.append(staffing_comparison_figure(tuned_requirements))
         tables.append(("Tuned plan in simulation, whole window", _summary_view(tuned_summary)))
-        tables.append(("Agent-hours per day", agents_per_day(tuned_requirements, interval_minutes)))
+        tables.append(
+            (
+                "Agent-hours per day, planned and tuned",
+                agents_per_day(tuned_requirements, interval_minutes),
+            )
+        )
     return ReportSection(
         title="Simulation check",
         anchor="simulation",
