@@ -7,7 +7,10 @@ The adapter reads only the documented columns of the table contracts:
   answered need an agent; bot turns cost no agent time and are left out.
 - ``workload`` (measure or forecast) or ``requirements`` (plan): ``interval_start,
   use_case, turns``, plus ``active_seconds_per_turn`` (or ``aht_seconds``) and
-  ``peakedness`` when present.
+  ``peakedness`` when present. A workload's ``peakedness`` is the variance-to-mean
+  ratio ``I`` of arrival counts, which the simulation uses as is. A requirements table
+  (recognised by its ``work_agents`` column) stores Hayward's ``z = (1 + I) / 2``
+  instead, so the adapter converts it back to ``I = 2 z - 1``.
 - ``requirements`` (plan): ``interval_start, use_case, agents``.
 """
 
@@ -194,6 +197,12 @@ def _use_case_model(
     peakedness = None
     if use_peakedness and "peakedness" in rows.columns:
         values = _per_interval(rows, "peakedness", position, starts.size)
+        if "work_agents" in rows.columns:
+            # The plan stores Hayward's z, and batches of mean size z give counts with
+            # variance-to-mean ratio 2 z - 1.
+            # NOTE: a plan made with use_peakedness = false stores z = 1 even for
+            # bunched arrivals, so a simulation built from it draws Poisson arrivals.
+            values = 2.0 * values - 1.0
         peakedness = np.where(np.isfinite(values) & (values > 0), values, 1.0)
 
     settings = config.use_case_named(name)
