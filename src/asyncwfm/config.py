@@ -25,6 +25,7 @@ All durations are seconds; the unit is part of every key name.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 import tomllib
 from datetime import date, time
@@ -161,16 +162,20 @@ class PlanningConfig(_Strict):
     ``use_peakedness`` turns on the spike allowance: when turn arrivals are peaked
     (Hayward peakedness above 1, measured from the log), the work constraint is
     staffed with Hayward's approximation instead of plain Erlang C.
+    ``default_aht_seconds`` is the handling time per turn of use cases whose log holds
+    no agent work (an export of customer messages only); without it planning such a
+    use case is an error.
     """
 
     business_timezone: str = "UTC"
     interval_minutes: Literal[15, 30, 60] = 30
-    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.30
+    shrinkage: Annotated[float, Field(ge=0.0, le=0.9)] = 0.30
     max_occupancy: Annotated[float, Field(gt=0.0, le=1.0)] | None = 0.85
     opening_hours: dict[str, list[str]] = Field(default_factory=dict)
     default_promise: Promise = Field(default_factory=Promise)
     default_concurrency_cap: Annotated[int, Field(ge=1, le=100)] | None = None
     use_peakedness: bool = True
+    default_aht_seconds: Annotated[float, Field(gt=0.0)] | None = None
     unmatched: Literal["keep", "drop"] = "keep"
     use_cases: list[UseCaseConfig] = Field(default_factory=list)
     handling: HandlingConfig = Field(default_factory=HandlingConfig)
@@ -200,8 +205,15 @@ class PlanningConfig(_Strict):
                 raise ValueError(
                     f"unknown day {day!r}; allowed: 'default' or one of {list(WEEKDAYS)}"
                 )
-            for span in spans:
-                _parse_span(span)
+            parsed = sorted(
+                (_minutes_of_day(start), _minutes_of_day(end))
+                for start, end in map(_parse_span, spans)
+            )
+            for (_, first_end), (second_start, _) in itertools.pairwise(parsed):
+                if second_start < first_end:
+                    raise ValueError(
+                        f"opening spans of {day!r} overlap: {spans}; merge them into one span"
+                    )
         return value
 
     @model_validator(mode="after")
@@ -264,6 +276,11 @@ class PlanningConfig(_Strict):
 def _safe_name(label: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "_", label)[:64]
     return cleaned or "default"
+
+
+def _minutes_of_day(value: time | None) -> int:
+    """Return minutes since midnight, with None (the end of the day) as 1440."""
+    return 24 * 60 if value is None else value.hour * 60 + value.minute
 
 
 def _parse_span(span: str) -> tuple[time, time | None]:

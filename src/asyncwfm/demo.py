@@ -22,7 +22,14 @@ from asyncwfm.plan.bots import BotScenario
 from asyncwfm.store import EventStore
 from asyncwfm.synthetic import DEMO_SEED, generate_log, synthetic_config
 from asyncwfm.synthetic.output import write_log
-from asyncwfm.workflow import PlanOptions, PlanRun, ProgressCallback, StepCallback, run_plan
+from asyncwfm.workflow import (
+    PlanOptions,
+    PlanRun,
+    ProgressCallback,
+    StepCallback,
+    output_folder,
+    run_plan,
+)
 
 DEMO_WINDOW_START = "2017-10-30"
 """First local day of the demo's planning window (America/New_York)."""
@@ -79,8 +86,7 @@ def run_demo(
     reuses the event store: the second ingest inserts nothing and the outputs are
     rewritten with the same numbers.
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(out_dir)
     database = folder / "events.duckdb"
     config_path = folder / "demo_config.toml"
     shutil.copyfile(bundled_config_path(), config_path)
@@ -139,8 +145,7 @@ def run_synthetic_demo(
     a provenance file that says it is synthetic), ingests it, and plans the human
     residue of :data:`SYNTHETIC_DEMO_SCENARIO` beside today's and the naive plan.
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(out_dir)
     database = folder / "events.duckdb"
 
     if on_step is not None:

@@ -7,6 +7,7 @@ commands stay thin and a script can run the same job with one call.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
+from asyncwfm.errors import DataQualityWarning, InputError
 from asyncwfm.forecast import read_forecast_csv
 from asyncwfm.measure import Measurement, measure
 from asyncwfm.measure.bots import measure_bots
@@ -137,8 +139,7 @@ def run_plan(
         if on_step is not None:
             on_step(message)
 
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(out_dir)
 
     step("measure turns, response times and active handling time")
     measurement = measure(events, config, start=options.start, end=options.end)
@@ -153,6 +154,7 @@ def run_plan(
             quantile=options.quantile,
             interval_minutes=config.interval_minutes,
         )
+        _check_forecast_use_cases(workload, measurement, options.forecast_path)
     bot_parts = None
     if options.bot_scenario is not None:
         step("measure the bot and build the residue workload of the scenario")
@@ -165,6 +167,12 @@ def run_plan(
 
     step("plan agents per use case and interval")
     plan = build_plan(workload, measurement.conversations, config, history=measurement.workload)
+    if plan.status == "no_workload":
+        raise InputError(
+            "the planning window holds no customer turns that need an agent, so there is "
+            "nothing to plan. Check --start and --end, and that the log has customer messages "
+            "(an export of agent replies only cannot be planned)."
+        )
 
     verification, tuning = _simulate(measurement, plan, config, options, step, on_progress)
     sections = plan_sections(measurement, plan, config, planned_workload=workload)
@@ -183,6 +191,41 @@ def run_plan(
         folder, measurement, plan, verification, tuning, config, sections, title, subtitle
     )
     return dataclasses.replace(run, bot_summary=bot_summary, bot_agent_hours=bot_hours)
+
+
+def output_folder(path: str | Path) -> Path:
+    """Create the output folder when missing and return it.
+
+    Raises
+    ------
+    InputError
+        When ``path`` exists and is not a folder.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out {folder} is a file, not a folder; name a folder for the outputs.")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _check_forecast_use_cases(forecast: pd.DataFrame, measurement: Measurement, path: Path) -> None:
+    """Reject a forecast that shares no use case with the log, and warn on partial overlap."""
+    planned = set(forecast["use_case"].astype(str))
+    measured = set(measurement.turns["use_case"].astype(str))
+    if not planned & measured:
+        raise InputError(
+            f"the forecast {path} has use cases {sorted(planned)[:8]}, none of which is in the "
+            f"log ({sorted(measured)[:8]}). Forecast from this event store with "
+            "'asyncwfm forecast --db' and the same configuration."
+        )
+    missing = sorted(planned - measured)
+    if missing:
+        warnings.warn(
+            f"the forecast {path} has use cases that are not in the log: {missing}; their "
+            "handling time, peakedness and thread holds fall back to defaults.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
 
 
 def _bot_comparison(

@@ -144,7 +144,7 @@ def test_all_dropped_counts_events() -> None:
 def test_stray_event_outside_default_window() -> None:
     rows = [*ROWS, ("c9", -400 * 86_400, "customer", None, 10)]
 
-    with pytest.warns(DataQualityWarning, match="1 of 9 events fall outside"):
+    with pytest.warns(DataQualityWarning, match="1 of 9 events outside it"):
         result = measure(build_events(rows))
 
     assert result.events_outside_window == 1
@@ -165,3 +165,13 @@ def test_first_turns_count_first_turns_needing_agent() -> None:
 
     # sms: c1's first turn; app: c2's handed-off first turn (c3 was contained).
     assert first_turns == {"app": 1, "sms": 1}
+
+
+def test_window_start_after_log_is_clear() -> None:
+    with pytest.raises(InputError, match="after the last event"):
+        measure(build_events(ROWS), start="2030-01-01")
+
+
+def test_window_start_after_end_is_clear() -> None:
+    with pytest.raises(InputError, match="swap --start and --end"):
+        measure(build_events(ROWS), start="2024-03-05", end="2024-03-04")

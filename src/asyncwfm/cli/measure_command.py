@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +12,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from asyncwfm.cli._common import warnings_to_stderr, window_bound
 from asyncwfm.config import PlanningConfig, load_config
-from asyncwfm.errors import AsyncWfmWarning
 from asyncwfm.measure import Measurement, measure
 from asyncwfm.report.terminal import duration_text
 from asyncwfm.store import EventStore
@@ -56,42 +55,52 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--start",
-                help="Start of the workload window (ISO 8601; UTC unless an offset is given). "
-                "Default: the densest stretch of the log.",
+                help="Start of the workload window: a date or time local to the business time "
+                "zone (e.g. 2017-10-30), or ISO 8601 with an offset. Default: the busiest "
+                "stretch of the log. With --start or --end the figures cover the window only.",
             ),
         ] = None,
         end: Annotated[
             str | None,
-            typer.Option("--end", help="End of the workload window (ISO 8601, exclusive)."),
+            typer.Option(
+                "--end", help="End of the workload window (exclusive), written like --start."
+            ),
         ] = None,
     ) -> None:
         """Measure customer turns, response times and active handling time per use case."""
         planning = load_config(config) if config is not None else PlanningConfig()
+        window_start = window_bound(start, planning.business_timezone, "--start")
+        window_end = window_bound(end, planning.business_timezone, "--end")
         with EventStore(db, read_only=True) as store:
             events = store.events()
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", AsyncWfmWarning)
-            result = measure(events, planning, start=start, end=end)
-        error_console = Console(stderr=True)
-        for warning in caught:
-            error_console.print(f"warning: {warning.message}", highlight=False, soft_wrap=True)
+        with warnings_to_stderr():
+            result = measure(events, planning, start=window_start, end=window_end)
 
+        window_only = start is not None or end is not None
         if json_output:
-            typer.echo(json.dumps({"use_cases": result.summary_records()}, indent=2))
+            records = result.summary_records(window_only=window_only)
+            typer.echo(json.dumps({"use_cases": records}, indent=2))
         else:
-            Console().print(_summary_table(result))
+            Console().print(_summary_table(result, window_only))
 
 
-def _summary_table(result: Measurement) -> Table | str:
+def _summary_table(result: Measurement, window_only: bool) -> Table | str:
     if result.status == "no_events":
         return "No events to measure."
+    if len(result.turns) == 0:
+        return (
+            "The log has no customer messages, so there are no customer turns to measure: "
+            "it holds agent (or bot) messages only. Ingest an export with the customers' "
+            "messages to measure response times and plan."
+        )
     window = f"{result.window_start:%Y-%m-%d %H:%M} to {result.window_end:%Y-%m-%d %H:%M} UTC"
     table = Table(
         title="Measured per use case",
         title_justify="left",
-        caption=f"workload window {window}, {result.interval_minutes}-minute intervals. AHT "
-        "is active agent work per handled turn; session length is for contrast only.",
+        caption=f"workload window {window}, {result.interval_minutes}-minute intervals"
+        + ("; figures cover the window only" if window_only else "; figures cover the whole log")
+        + ". AHT is active agent work per handled turn; session length is for contrast only.",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -105,7 +114,7 @@ def _summary_table(result: Measurement) -> Table | str:
             no_wrap=True,
             min_width=len(header) + 1,
         )
-    for row in result.summary_records():
+    for row in result.summary_records(window_only=window_only):
         table.add_row(*(_format(row[key], kind) for key, _, kind in _TABLE_COLUMNS))
     return table
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -176,7 +177,7 @@ def print_plan_run(run: PlanRun, console: Console, json_output: bool) -> None:
     console.print(plan_summary_table(run.summary))
     total = run.plan.overstaffing
     total = total[total["use_case"] == "total"] if not total.empty else total
-    if not total.empty:
+    if not total.empty and math.isfinite(float(total["overstaffing_factor"].iloc[0])):
         console.print(
             "Taking session length as handle time would need "
             f"{float(total['overstaffing_factor'].iloc[0]):,.1f}x the agent-hours "

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
-from asyncwfm.errors import DataQualityWarning
+from asyncwfm.errors import DataQualityWarning, InputError
 from asyncwfm.measure._ordered import OrderedEvents, order_events
 from asyncwfm.measure.concurrency import Spans
 from asyncwfm.measure.grid import (
@@ -49,7 +49,7 @@ SUMMARY_COLUMNS: Final[tuple[str, ...]] = (
     "active_seconds",
     "thread_hold_seconds_per_conversation",
     "contained_conversations",
-    "agents",
+    "distinct_agents",
     "peakedness",
 )
 """Columns of :meth:`Measurement.summary`; the first nine are the CLI's JSON contract."""
@@ -114,8 +114,13 @@ class Measurement:
     events_dropped: int
     events_outside_window: int
 
-    def summary(self) -> pd.DataFrame:
-        """Summarise each use case over all its conversations and turns.
+    def summary(self, window_only: bool = False) -> pd.DataFrame:
+        """Summarise each use case over its conversations and turns.
+
+        With ``window_only`` only conversations that start, turns whose first
+        message falls, and work that ends inside the workload window count, so the
+        figures describe the same period as the workload and a plan built on it.
+        Otherwise every conversation and turn of the log counts.
 
         Returns
         -------
@@ -130,12 +135,23 @@ class Measurement:
         """
         if self.status == "no_events":
             return pd.DataFrame({column: [] for column in SUMMARY_COLUMNS})
-        return _summary_table(self.conversations, self.turns, self.work, self.workload)
+        if not window_only or self.window_start is None or self.window_end is None:
+            return _summary_table(self.conversations, self.turns, self.work, self.workload)
 
-    def summary_records(self) -> list[dict[str, object]]:
+        def inside(times: pd.Series) -> pd.Series:
+            return (times >= self.window_start) & (times < self.window_end)
+
+        conversations = self.conversations[inside(self.conversations["started_at"])]
+        turns = self.turns[inside(self.turns["first_message_at"])]
+        work = self.work[inside(self.work["end"])]
+        if conversations.empty:
+            return pd.DataFrame({column: [] for column in SUMMARY_COLUMNS})
+        return _summary_table(conversations, turns, work, self.workload)
+
+    def summary_records(self, window_only: bool = False) -> list[dict[str, object]]:
         """Return :meth:`summary` as JSON-ready dictionaries, with None for missing values."""
         records = []
-        for row in self.summary().to_dict(orient="records"):
+        for row in self.summary(window_only).to_dict(orient="records"):
             records.append({key: _json_value(value) for key, value in row.items()})
         return records
 
@@ -239,23 +255,60 @@ def _measurement_grid(
     first_ns, last_ns = trim_sparse_days(
         time_ns, first_ns, last_ns, planning.measure.window_min_day_share
     )
+    window_start = _window_bound(start, "start") or pd.Timestamp(first_ns, tz="UTC")
+    window_end = _window_bound(end, "end") or pd.Timestamp(last_ns + 1, tz="UTC")
+    if window_end <= window_start:
+        raise InputError(_empty_window_message(window_start, window_end, start, end, time_ns))
     grid = interval_grid(
-        start if start is not None else pd.Timestamp(first_ns, tz="UTC"),
-        end if end is not None else pd.Timestamp(last_ns + 1, tz="UTC"),
-        planning.interval_minutes,
-        planning.business_timezone,
+        window_start, window_end, planning.interval_minutes, planning.business_timezone
     )
     outside = int(((time_ns < grid.origin_ns) | (time_ns >= grid.end_ns)).sum())
-    if outside and (start is None or end is None):
+    if outside and start is None and end is None:
+        first = pd.Timestamp(grid.origin_ns, tz="UTC")
+        last = pd.Timestamp(grid.end_ns, tz="UTC")
         warnings.warn(
-            f"{outside} of {len(time_ns)} events fall outside the measurement window "
-            f"{pd.Timestamp(grid.origin_ns, tz='UTC')} to {pd.Timestamp(grid.end_ns, tz='UTC')}; "
-            "they are in the turn and conversation tables but not in the workload. "
-            "Pass start and end (or raise measure.window_max_gap_days) to include them.",
+            f"the workload covers the busiest stretch of the log, {first:%Y-%m-%d %H:%M} to "
+            f"{last:%Y-%m-%d %H:%M} UTC; {outside:,} of {len(time_ns):,} events outside it "
+            "count in the per-turn and per-conversation figures only. Pass a start and an "
+            "end (--start, --end) to choose the window.",
             DataQualityWarning,
             stacklevel=3,
         )
     return grid, outside
+
+
+def _window_bound(value: pd.Timestamp | str | None, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"invalid window {name} {value!r}; write a time like 2024-03-04T08:00"
+        ) from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _empty_window_message(
+    window_start: pd.Timestamp,
+    window_end: pd.Timestamp,
+    start: object,
+    end: object,
+    time_ns: np.ndarray,
+) -> str:
+    first = pd.Timestamp(int(time_ns.min()), tz="UTC")
+    last = pd.Timestamp(int(time_ns.max()), tz="UTC")
+    span = f"the log runs from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
+    if start is not None and end is not None:
+        return (
+            f"the window start {window_start} is not before its end {window_end}; "
+            "swap --start and --end."
+        )
+    if start is not None:
+        return (
+            f"the window start {window_start:%Y-%m-%d %H:%M} UTC is after the last event: {span}."
+        )
+    return f"the window end {window_end:%Y-%m-%d %H:%M} UTC is before the first event: {span}."
 
 
 def _timelines(
@@ -328,7 +381,7 @@ def _summary_table(
             "active_seconds": work.groupby("use_case")["seconds"].sum(),
             "thread_hold_seconds_per_conversation": held["thread_hold_seconds"].mean(),
             "contained_conversations": by_conversation["contained"].sum(),
-            "agents": work.groupby("use_case")["agent_id"].nunique(),
+            "distinct_agents": work.groupby("use_case")["agent_id"].nunique(),
             "peakedness": workload.groupby("use_case")[["peakedness", "turns"]].apply(
                 lambda group: pooled_peakedness(group["peakedness"], group["turns"])
             ),
@@ -345,7 +398,7 @@ def _summary_table(
         "handoff_turns",
         "unanswered_turns",
         "contained_conversations",
-        "agents",
+        "distinct_agents",
     ]
     summary[counts] = summary[counts].fillna(0).astype(np.int64)
     summary["active_seconds"] = summary["active_seconds"].fillna(0.0)

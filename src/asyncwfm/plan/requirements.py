@@ -39,6 +39,7 @@ import pandas as pd
 
 from asyncwfm.calendar import open_mask
 from asyncwfm.config import PlanningConfig, Promise, UseCaseConfig
+from asyncwfm.errors import InputError
 from asyncwfm.plan._checks import ceil_with_tolerance
 from asyncwfm.plan._search import smallest_passing_count
 from asyncwfm.plan.concurrency import slot_agents
@@ -274,8 +275,13 @@ def is_deferred(promise: Promise, interval_minutes: int) -> bool:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """One use case's inputs on its interval grid, before staffing."""
+    """One use case's inputs on its interval grid, before staffing.
 
+    ``name`` is the use case as the workload spells it, which the requirements keep;
+    ``settings.name`` may differ for a label the configuration does not list.
+    """
+
+    name: str
     settings: UseCaseConfig
     pool: str
     starts: pd.Series
@@ -309,13 +315,15 @@ def _prepare(
 
     handled = rows["handled_turns"].to_numpy(dtype=float) if "handled_turns" in rows else raw_turns
     measured_aht = rows["active_seconds_per_turn"].to_numpy(dtype=float)
-    aht = credible_aht(handled, measured_aht, profile.aht_seconds, aht_credibility_turns)
+    fallback_aht = _fallback_aht(profile, config, use_case, float(raw_turns.sum()))
+    aht = credible_aht(handled, measured_aht, fallback_aht, aht_credibility_turns)
 
     conversations = rows["new_conversations"].to_numpy(dtype=float)
     slot_load = np.convolve(conversations, profile.hold_kernel)[: len(conversations)]
     return _Prepared(
+        name=use_case,
         settings=settings,
-        pool=settings.pool or settings.name,
+        pool=settings.pool or use_case,
         starts=rows["interval_start"],
         is_open=is_open,
         turns=turns,
@@ -326,6 +334,32 @@ def _prepare(
         peakedness=max(profile.peakedness, 1.0) if config.use_peakedness else 1.0,
         slot_load=slot_load,
     )
+
+
+def _fallback_aht(
+    profile: UseCaseProfile, config: PlanningConfig, use_case: str, turns: float
+) -> float:
+    """Return the use case's mean AHT, or the configured default when none was measured.
+
+    Raises
+    ------
+    InputError
+        When the use case has turns but the log holds no agent work for it (an
+        inbound-only export) and ``default_aht_seconds`` is not set, because planning
+        those turns at zero handling time would staff no agent at all.
+    """
+    if profile.aht_seconds > 0:
+        return profile.aht_seconds
+    if config.default_aht_seconds is not None:
+        return config.default_aht_seconds
+    if turns > 0:
+        raise InputError(
+            f"use case {use_case!r} has {turns:,.0f} customer turns but no agent work was "
+            "measured (the log has no agent replies or handle times for it), so its handling "
+            "time is unknown. Set default_aht_seconds in the configuration, e.g. "
+            "default_aht_seconds = 180, or ingest a log with the agents' replies."
+        )
+    return 0.0
 
 
 def _immediate_work_agents(
@@ -396,7 +430,7 @@ def _frame(
     return pd.DataFrame(
         {
             "interval_start": prepared.starts.to_numpy(),
-            "use_case": prepared.settings.name,
+            "use_case": prepared.name,
             "pool": prepared.pool,
             "promise_kind": kind,
             "turns": prepared.turns,

@@ -8,6 +8,8 @@ because planners read them that way, while the tables keep seconds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,7 +28,20 @@ LAYOUT = {
 
 
 def colour(index: int) -> str:
+    """Return the palette colour at ``index``, repeating the palette when it runs out."""
     return _PALETTE[index % len(_PALETTE)]
+
+
+def use_case_colours(names: Iterable[object]) -> dict[str, str]:
+    """Return a colour per use case by its rank in name order, plus grey for ``other``.
+
+    Every chart of a report sees the same use cases, so ranking by name (not by
+    volume, which differs per chart) gives each use case one colour throughout.
+    """
+    ordered = sorted({str(name) for name in names})
+    mapping = {name: colour(index) for index, name in enumerate(ordered)}
+    mapping.setdefault("other", "#9e9e9e")
+    return mapping
 
 
 def local_naive(values: pd.Series) -> pd.Series:
@@ -53,6 +68,7 @@ def _group_minor_use_cases(frame: pd.DataFrame, weight: str, limit: int) -> pd.D
 
 def volume_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
     """Stacked bars of customer turns that need an agent, per interval and use case."""
+    colours = use_case_colours(workload["use_case"])
     frame = _group_minor_use_cases(workload, "turns", max_use_cases)
     table = (
         frame.groupby(["interval_start", "use_case"], observed=True)["turns"]
@@ -60,12 +76,12 @@ def volume_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
         .unstack(fill_value=0)
     )
     figure = go.Figure()
-    for index, use_case in enumerate(table.columns):
+    for use_case in table.columns:
         figure.add_bar(
             x=local_naive(table.index.to_series()),
             y=table[use_case],
             name=str(use_case),
-            marker_color=colour(index),
+            marker_color=colours[str(use_case)],
         )
     figure.update_layout(
         barmode="stack",
@@ -79,8 +95,9 @@ def volume_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
 def aht_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
     """Lines of active handling minutes per turn, per interval and use case."""
     figure = go.Figure()
-    shown = _top_use_cases(workload, "turns", max_use_cases)
-    for index, use_case in enumerate(shown):
+    colours = use_case_colours(workload["use_case"])
+    shown = sorted(_top_use_cases(workload, "turns", max_use_cases))
+    for use_case in shown:
         rows = workload[(workload["use_case"] == use_case) & (workload["turns"] > 0)]
         figure.add_scatter(
             x=local_naive(rows["interval_start"]),
@@ -88,7 +105,7 @@ def aht_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
             name=use_case,
             mode="lines+markers",
             marker_size=4,
-            line_color=colour(index),
+            line_color=colours[use_case],
         )
     figure.update_layout(
         title="Active handling minutes per turn (AHT), per interval",
@@ -100,6 +117,7 @@ def aht_figure(workload: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
 
 def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figure:
     """Stacked areas of required agents per use case, with scheduled agents as a line."""
+    colours = use_case_colours(requirements["use_case"])
     frame = _group_minor_use_cases(requirements, "agents", max_use_cases)
     agents = (
         frame.groupby(["interval_start", "use_case"], observed=True)["agents"]
@@ -109,14 +127,14 @@ def agents_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figu
     scheduled = frame.groupby("interval_start")["scheduled_agents"].sum()
     x_values = local_naive(agents.index.to_series())
     figure = go.Figure()
-    for index, use_case in enumerate(agents.columns):
+    for use_case in agents.columns:
         figure.add_scatter(
             x=x_values,
             y=agents[use_case],
             name=str(use_case),
             stackgroup="agents",
             mode="lines",
-            line={"width": 0.5, "color": colour(index), "shape": "hv"},
+            line={"width": 0.5, "color": colours[str(use_case)], "shape": "hv"},
         )
     figure.add_scatter(
         x=local_naive(scheduled.index.to_series()),
@@ -143,9 +161,10 @@ def response_figure(
     every response) follows the use case's configuration.
     """
     figure = go.Figure()
+    colours = use_case_colours(turns["use_case"])
     answered = turns[turns["response_seconds"].notna()]
-    shown = _top_use_cases(answered.assign(count=1), "count", max_use_cases)
-    for index, use_case in enumerate(shown):
+    shown = sorted(_top_use_cases(answered.assign(count=1), "count", max_use_cases))
+    for use_case in shown:
         promise = config.use_case_named(use_case).promise
         rows = answered[answered["use_case"] == use_case]
         if promise.response == "first":
@@ -154,7 +173,7 @@ def response_figure(
             continue
         minutes = np.sort(rows["response_seconds"].to_numpy(dtype=float)) / 60.0
         share = np.arange(1, len(minutes) + 1) / len(minutes)
-        line_colour = colour(index)
+        line_colour = colours[use_case]
         figure.add_scatter(
             x=np.maximum(minutes, 1.0 / 60.0),
             y=share,
@@ -162,6 +181,9 @@ def response_figure(
             mode="lines",
             line={"shape": "hv", "color": line_colour},
         )
+        if promise.same_business_day:
+            # A same-day promise has no fixed target to mark on this axis.
+            continue
         figure.add_scatter(
             x=[promise.target_seconds / 60.0],
             y=[promise.service_level],
@@ -347,6 +369,7 @@ def spike_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figur
     is the highest probability, over use cases, that more turns are in service at
     once than there are agents.
     """
+    colours = use_case_colours(requirements["use_case"])
     frame = _group_minor_use_cases(requirements, "agents", max_use_cases)
     allowance = (
         frame.groupby(["interval_start", "use_case"], observed=True)["spike_agents"]
@@ -356,12 +379,12 @@ def spike_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figur
     overflow = requirements.groupby("interval_start")["overflow_probability"].max()
     figure = go.Figure()
     has_allowance = bool(allowance.to_numpy().sum() > 0)
-    for index, use_case in enumerate(allowance.columns if has_allowance else []):
+    for use_case in allowance.columns if has_allowance else []:
         figure.add_bar(
             x=local_naive(allowance.index.to_series()),
             y=allowance[use_case],
             name=f"{use_case} spike allowance",
-            marker_color=colour(index),
+            marker_color=colours[str(use_case)],
         )
     figure.add_scatter(
         x=local_naive(overflow.index.to_series()),
@@ -389,8 +412,9 @@ def spike_figure(requirements: pd.DataFrame, max_use_cases: int = 8) -> go.Figur
 def backlog_figure(requirements: pd.DataFrame) -> go.Figure:
     """Deferred work waiting at each interval end, in agent-hours, per deferred use case."""
     deferred = requirements[requirements["promise_kind"] == "deferred"]
+    colours = use_case_colours(requirements["use_case"])
     figure = go.Figure()
-    for index, (use_case, rows) in enumerate(deferred.groupby("use_case", sort=True)):
+    for use_case, rows in deferred.groupby("use_case", sort=True):
         rows = rows.sort_values("interval_start")
         figure.add_scatter(
             x=local_naive(rows["interval_start"]),
@@ -398,7 +422,7 @@ def backlog_figure(requirements: pd.DataFrame) -> go.Figure:
             name=f"{use_case} backlog",
             mode="lines",
             fill="tozeroy",
-            line={"shape": "hv", "color": colour(index)},
+            line={"shape": "hv", "color": colours[str(use_case)]},
         )
     figure.update_layout(
         title="Deferred backlog against its deadline",
@@ -414,11 +438,12 @@ def forecast_band_figure(turns: pd.DataFrame, max_use_cases: int = 6) -> go.Figu
     ``turns`` has the rows of ``forecast.csv`` for the ``turns`` series.
     """
     figure = go.Figure()
-    shown = _top_use_cases(turns, "forecast", max_use_cases)
-    for index, use_case in enumerate(shown):
+    colours = use_case_colours(turns["use_case"])
+    shown = sorted(_top_use_cases(turns, "forecast", max_use_cases))
+    for use_case in shown:
         rows = turns[turns["use_case"] == use_case].sort_values("interval_start")
         x_values = local_naive(rows["interval_start"])
-        line_colour = colour(index)
+        line_colour = colours[use_case]
         for lower, upper, opacity in (
             ("lower_95", "upper_95", 0.12),
             ("lower_80", "upper_80", 0.22),

@@ -18,18 +18,18 @@ def use_case_summary(
     """Return one row per use case: promise, turns, response time, AHT, session length, agents.
 
     Durations are in minutes here because the table is for planners to read;
-    the library tables keep seconds.
+    the library tables keep seconds. Measured figures cover the measurement window,
+    the period the plan was built on (its history, for a plan from a forecast).
     """
-    summary = measurement.summary().set_index("use_case")
+    summary = measurement.summary(window_only=True).set_index("use_case")
+    turns = _turns_in_window(measurement)
     requirements = plan.requirements
     hours = plan.interval_minutes / 60.0
     rows = []
     for use_case in summary.index:
         promise = config.use_case_named(str(use_case)).promise
         own = requirements[requirements["use_case"] == use_case]
-        attained = _attained_share(
-            measurement.turns, str(use_case), promise.target_seconds, promise.response
-        )
+        attained = _attained_share(turns, str(use_case), promise, config.business_timezone)
         rows.append(
             {
                 "use case": use_case,
@@ -262,15 +262,30 @@ def _concurrency_in_window(measurement: Measurement) -> pd.DataFrame:
     return frame
 
 
-def _attained_share(
-    turns: pd.DataFrame, use_case: str, target_seconds: float, response: str
-) -> float:
+def _turns_in_window(measurement: Measurement) -> pd.DataFrame:
+    turns = measurement.turns
+    if measurement.window_start is None or measurement.window_end is None:
+        return turns
+    starts = turns["first_message_at"]
+    return turns[(starts >= measurement.window_start) & (starts < measurement.window_end)]
+
+
+def _attained_share(turns: pd.DataFrame, use_case: str, promise: Promise, timezone: str) -> float:
+    """Return the measured share of the use case's promised turns answered in time.
+
+    Unanswered turns count as late. A same-business-day promise is kept when the
+    answer comes on the local date the turn started.
+    """
     rows = turns[(turns["use_case"] == use_case) & turns["needs_agent"]]
-    if response == "first":
+    if promise.response == "first":
         rows = rows[rows["is_first_turn"]]
     if rows.empty:
         return float("nan")
-    within = rows["response_seconds"].to_numpy(dtype=float) <= target_seconds
+    if promise.same_business_day:
+        asked = rows["first_message_at"].dt.tz_convert(timezone).dt.date
+        answered = rows["answered_at"].dt.tz_convert(timezone).dt.date
+        return float(np.mean((asked == answered).to_numpy(dtype=bool, na_value=False)))
+    within = rows["response_seconds"].to_numpy(dtype=float) <= promise.target_seconds
     return float(np.mean(within))
 
 
@@ -279,14 +294,19 @@ def _minutes(seconds: float) -> float:
 
 
 def _promise_text(promise: Promise) -> str:
-    target = _minutes_text(promise.target_seconds)
+    if promise.same_business_day:
+        return f"{promise.service_level:.0%} same day ({promise.response})"
+    target = _duration_text(promise.target_seconds)
     return f"{promise.service_level:.0%} in {target} ({promise.response})"
 
 
-def _minutes_text(seconds: float) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    return f"{seconds / 60:g} min"
+def _duration_text(seconds: float) -> str:
+    """Return a target for planners: ``20 s``, ``15 min``, ``1.5 h``."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    if seconds < 3600 or (seconds % 60 and seconds < 7200):
+        return f"{seconds / 60:.4g} min"
+    return f"{seconds / 3600:.4g} h"
 
 
 def _window_text(requirements: pd.DataFrame) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from asyncwfm.report.charts import LAYOUT, colour, local_naive
+from asyncwfm.report.charts import LAYOUT, local_naive, use_case_colours
 from asyncwfm.report.html import ReportSection
 
 
@@ -16,7 +16,8 @@ def attainment_figure(attainment: pd.DataFrame, title: str) -> go.Figure:
     left out, and each use case's target is drawn as a dotted line.
     """
     figure = go.Figure()
-    for index, (use_case, rows) in enumerate(attainment.groupby("use_case", sort=True)):
+    colours = use_case_colours(attainment["use_case"])
+    for use_case, rows in attainment.groupby("use_case", sort=True):
         rows = rows[rows["turns"] > 0].sort_values("interval_start")
         x_values = local_naive(rows["interval_start"])
         figure.add_scatter(
@@ -25,7 +26,7 @@ def attainment_figure(attainment: pd.DataFrame, title: str) -> go.Figure:
             name=str(use_case),
             mode="lines+markers",
             marker_size=4,
-            line_color=colour(index),
+            line_color=colours[str(use_case)],
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -40,7 +41,7 @@ def attainment_figure(attainment: pd.DataFrame, title: str) -> go.Figure:
             y=rows["service_level_target"],
             name=f"{use_case} target",
             mode="lines",
-            line={"dash": "dot", "color": colour(index), "width": 1},
+            line={"dash": "dot", "color": colours[str(use_case)], "width": 1},
             showlegend=False,
         )
     figure.update_layout(

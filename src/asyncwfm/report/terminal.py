@@ -101,9 +101,10 @@ def plan_summary_table(summary: pd.DataFrame, title: str = "Plan per use case") 
 
 def _short_promise(text: str) -> str:
     """Shorten ``80% in 30 min (first)`` to ``80% 30m 1st``."""
+    text = text.replace(" same day", " in same-day")
     share, _, rest = text.partition(" in ")
     target, _, view = rest.partition(" (")
-    target = target.replace(" min", "m").replace(" h", "h")
+    target = target.replace(" min", "m").replace(" h", "h").replace(" s", "s")
     return f"{share} {target}" + (" 1st" if view.startswith("first") else "")
 
 
