@@ -71,5 +71,15 @@ def test_erlang_invalid_service_level_exits_2(
     status, out, err = run_cli(arguments, monkeypatch, capsys)
     assert status == 2
     assert out == ""
-    assert "target_service_level must be below 1" in err
+    assert "--service-level" in err
+    assert "Traceback" not in err
+
+
+def test_erlang_huge_load_names_the_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["erlang", "--calls", "1e9", *PUBLISHED_ARGS[3:]]
+    status, out, err = run_cli(arguments, monkeypatch, capsys)
+    assert status == 2
+    assert "--calls" in err
     assert "Traceback" not in err

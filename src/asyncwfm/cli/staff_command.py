@@ -31,7 +31,7 @@ JSON_KEYS = (
 
 def staff(
     turns_per_hour: float = typer.Option(
-        ..., "--turns-per-hour", help="Customer turns that need an agent, per hour."
+        ..., "--turns-per-hour", min=0.0, help="Customer turns that need an agent, per hour."
     ),
     aht_seconds: float = typer.Option(
         ...,
@@ -39,16 +39,20 @@ def staff(
         help="Mean active handling time per turn in seconds, one thread at a time.",
     ),
     target_seconds: float = typer.Option(
-        ..., "--target-seconds", help="Response-time target in seconds."
+        ..., "--target-seconds", min=0.0, help="Response-time target in seconds."
     ),
     service_level: float = typer.Option(
-        ..., "--service-level", help="Share of turns to answer within the target, e.g. 0.8."
+        ...,
+        "--service-level",
+        min=0.0,
+        max=0.9999,
+        help="Share of turns to answer within the target, as a fraction: 0.8 for 80%.",
     ),
     peakedness: float = typer.Option(
-        1.0, "--peakedness", help="Peakedness z of turn arrivals (1 for Poisson)."
+        1.0, "--peakedness", min=0.01, help="Peakedness z of turn arrivals (1 for Poisson)."
     ),
     conversations_per_hour: float | None = typer.Option(
-        None, "--conversations-per-hour", help="Thread assignments per hour."
+        None, "--conversations-per-hour", min=0.0, help="Thread assignments per hour."
     ),
     thread_hold_seconds: float | None = typer.Option(
         None,
@@ -56,7 +60,7 @@ def staff(
         help="Mean seconds a thread stays assigned to an agent (not session length).",
     ),
     concurrency_cap: int | None = typer.Option(
-        None, "--concurrency-cap", help="Maximum threads one agent holds at once."
+        None, "--concurrency-cap", min=1, help="Maximum threads one agent holds at once."
     ),
     patience_seconds: float | None = typer.Option(
         None,
@@ -64,10 +68,18 @@ def staff(
         help="Mean customer patience in seconds. With it, Erlang A models abandonment.",
     ),
     max_occupancy: float | None = typer.Option(
-        None, "--max-occupancy", help="Maximum share of agent time on turns, e.g. 0.85."
+        None,
+        "--max-occupancy",
+        min=0.01,
+        max=1.0,
+        help="Maximum share of agent time on turns, e.g. 0.85.",
     ),
     shrinkage: float = typer.Option(
-        0.0, "--shrinkage", help="Share of paid time agents are unavailable, e.g. 0.3."
+        0.0,
+        "--shrinkage",
+        min=0.0,
+        max=0.9,
+        help="Share of paid time agents are unavailable, e.g. 0.3.",
     ),
     slowdown: str | None = typer.Option(
         None,
