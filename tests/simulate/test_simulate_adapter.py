@@ -9,7 +9,10 @@ import pytest
 from asyncwfm.config import config_from_dict
 from asyncwfm.errors import InputError
 from asyncwfm.simulate import (
+    Constant,
+    SimulationModel,
     Staffing,
+    UseCaseModel,
     model_from_measurement,
     requirements_with_staffing,
     simulate,
@@ -17,6 +20,7 @@ from asyncwfm.simulate import (
     tune_plan,
     verify_plan,
 )
+from asyncwfm.simulate.run import max_agents_per_pool
 
 # The app use case has a single measured turn, so the adapter falls back on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::asyncwfm.errors.FallbackWarning")
@@ -190,3 +194,91 @@ def test_tune_raises_starved_plan() -> None:
     tuned = tune_plan(requirements(0), model, replications=5, seed=2)
     assert tuned.staffing.agents.sum() > 0
     assert tuned.status in {"converged", "iteration_limit"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_text"), [("lots", "'lots'"), (None, "empty"), (-1, "-1"), ("inf", "inf")]
+)
+def test_staffing_rejects_invalid_agents(value: object, expected_text: str) -> None:
+    model = model_from_measurement(measured_turns(), workload(), CONFIG)
+    table = requirements(2).astype({"agents": object})
+    table.loc[3, "agents"] = value
+
+    with pytest.raises(InputError, match="row 3") as error:
+        staffing_from_requirements(table, model)
+
+    assert expected_text in str(error.value)
+
+
+def test_summary_splits_shared_pool_hours() -> None:
+    model = model_from_measurement(measured_turns(), workload(30.0), CONFIG)
+
+    summary = verify_plan(requirements(2), model, replications=5, seed=1).summary
+
+    # sms and app share the pool sms: 2 + 2 agents in 8 half-hour intervals.
+    pool_hours = 4 * 8 * 0.5
+    assert summary["agent_hours"].sum() == pytest.approx(pool_hours)
+    assert (summary["pool_agent_hours"] == pool_hours).all()
+    assert (summary["agent_hours"] > 0).all()
+
+
+def test_summary_hours_follow_busy_time() -> None:
+    table = workload(30.0)
+    table.loc[table["use_case"] == "app", "turns"] = 3.0
+    model = model_from_measurement(measured_turns(), table, CONFIG)
+
+    result = verify_plan(requirements(2), model, replications=5, seed=1)
+
+    # Each interval's 4 pool agents are split by the use cases' busy agents there.
+    busy = result.attainment.pivot(index="interval_start", columns="use_case", values="busy_agents")
+    assert (busy.sum(axis=1) > 0).all()
+    expected = (busy.div(busy.sum(axis=1), axis=0) * 4 * 0.5).sum()
+    hours = result.summary.set_index("use_case")["agent_hours"]
+    assert hours["sms"] == pytest.approx(expected["sms"])
+    assert hours["app"] == pytest.approx(expected["app"])
+    assert hours["sms"] > hours["app"]
+
+
+def test_simulate_rejects_staffing_beyond_load() -> None:
+    model = model_from_measurement(measured_turns(), workload(), CONFIG)
+    staffing = Staffing.from_mapping({"sms": np.full(8, 5000)})
+
+    with pytest.raises(InputError, match="5000 agents") as error:
+        simulate(model, staffing, replications=1, seed=0)
+
+    assert "offered load" in str(error.value)
+
+
+def test_simulate_accepts_staffing_at_bound() -> None:
+    model = model_from_measurement(measured_turns(), workload(), CONFIG)
+    bound = int(max_agents_per_pool(model)[0])
+
+    result = simulate(model, Staffing.from_mapping({"sms": np.full(8, bound)}), replications=5)
+
+    assert result.staffing.agents.max() == bound
+    # 12 turns of 60 s per half hour are 0.4 Erlangs: 100 x 0.4 + 1000 agents.
+    assert bound == 1040
+
+
+def test_tune_stops_at_agent_bound() -> None:
+    # One burst of about 5,000 one-second turns per hour needs about 5,000 agents to
+    # answer within 0.5 s, but the load is only 1.4 Erlangs, so the bound is 1,138.
+    burst = UseCaseModel(
+        name="burst",
+        conversations_per_interval=np.full(2, 5000.0),
+        turns_per_conversation=Constant(1.0),
+        work_seconds=Constant(1.0),
+        think_seconds=Constant(0.0),
+        target_seconds=0.5,
+        service_level=0.99,
+        peakedness=np.full(2, 9999.0),
+    )
+    starts = pd.date_range("2024-03-04 09:00", periods=2, freq="h", tz="UTC")
+    model = SimulationModel(interval_seconds=3600.0, use_cases=(burst,), interval_starts=starts)
+    table = pd.DataFrame({"interval_start": starts, "use_case": "burst", "agents": 1100})
+
+    tuned = tune_plan(table, model, replications=5, seed=0)
+
+    assert int(max_agents_per_pool(model)[0]) == 1138
+    assert tuned.status == "infeasible"
+    assert tuned.staffing.agents.max() == 1138

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from asyncwfm.config import PlanningConfig, load_config
 from asyncwfm.errors import AsyncWfmWarning, InputError
@@ -54,3 +54,17 @@ def warnings_to_stderr() -> Iterator[None]:
     for warning in caught:
         if issubclass(warning.category, AsyncWfmWarning):
             error_console.print(f"warning: {warning.message}", highlight=False, soft_wrap=True)
+
+
+def print_whole(renderable: RenderableType) -> None:
+    """Print ``renderable`` on standard output, at full width unless it is a terminal.
+
+    rich fits output to a terminal's width. Elsewhere (a pipe or a log file) it assumes
+    80 columns and would cut long cells, so the output gets the width it needs instead.
+    """
+    console = Console()
+    if not console.is_terminal:
+        needed = console.measure(renderable, options=console.options.update_width(10_000))
+        if needed.maximum > console.width:
+            console = Console(width=needed.maximum)
+    console.print(renderable)

@@ -301,6 +301,11 @@ def staffing_from_requirements(
 
     Use cases that share a pool add their agents. Intervals of the model that the table
     does not list get zero agents; rows outside the model's intervals are ignored.
+
+    Raises
+    ------
+    InputError
+        When a column is missing or a row's agents are not a finite number >= 0.
     """
     _require_columns(requirements, ("interval_start", "use_case", column), "requirements")
     if model.interval_starts is None:
@@ -308,7 +313,7 @@ def staffing_from_requirements(
     position = model.interval_starts.get_indexer(
         _as_utc(requirements["interval_start"]).tz_convert(model.interval_starts.tz)
     )
-    values = pd.to_numeric(requirements[column], errors="coerce").fillna(0).to_numpy(float)
+    values = agents_per_row(requirements, column)
     use_case_names = requirements["use_case"].astype(str).to_numpy()
     agents = np.zeros((len(model.pools), model.n_intervals))
     pool_of = {u.name: model.pools.index(u.pool) for u in model.use_cases}
@@ -316,6 +321,37 @@ def staffing_from_requirements(
         if k >= 0 and name in pool_of:
             agents[pool_of[name], k] += value
     return Staffing(model.pools, agents)
+
+
+def invalid_agent_rows(values: pd.Series) -> pd.Series:
+    """Return a mask of the values that are not a finite number of agents >= 0.
+
+    An empty cell is invalid too: a plan without a value for an interval is not a plan
+    of zero agents.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    return ~(np.isfinite(numbers) & (numbers >= 0))
+
+
+def describe_agent_value(value: object) -> str:
+    """Return an invalid agents cell as the message shows it: quoted text, a number or empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "an empty cell"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def agents_per_row(requirements: pd.DataFrame, column: str) -> np.ndarray:
+    """Return ``requirements[column]`` as floats, or raise naming the first invalid row."""
+    invalid = invalid_agent_rows(requirements[column])
+    if invalid.any():
+        rows = requirements.index[invalid.to_numpy()]
+        first = rows[0]
+        raise InputError(
+            f"requirements column {column!r} needs a number of agents >= 0 in every row; "
+            f"row {first} has {describe_agent_value(requirements.at[first, column])} "
+            f"({len(rows)} invalid row(s))"
+        )
+    return pd.to_numeric(requirements[column]).to_numpy(float)
 
 
 def requirements_with_staffing(

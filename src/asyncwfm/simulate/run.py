@@ -24,6 +24,11 @@ from asyncwfm.simulate.model import SimulationModel, Staffing
 MIN_REPLICATIONS = 5
 """Fewer replications than this emit :class:`~asyncwfm.errors.TooFewReplicationsWarning`."""
 
+MAX_AGENTS_PER_ERLANG = 100
+MAX_AGENTS_MARGIN = 1000
+"""A pool may have at most ``MAX_AGENTS_PER_ERLANG`` times its peak offered load plus
+``MAX_AGENTS_MARGIN`` agents in any interval; see :func:`max_agents_per_pool`."""
+
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each replication."""
 
@@ -174,7 +179,12 @@ class SimulationResult:
 
         ``answered_within_promise`` is the share of all turns of the horizon answered
         within the promise, with a confidence interval over replications.
+        ``response_mean_seconds`` is the mean over answered turns, NaN when none was
+        answered. ``pool_agent_hours`` are the staffed hours of the use case's pool, and
+        ``agent_hours`` its part of them (see :meth:`agent_hours_per_use_case`), so the
+        column adds up to the staffed hours of all pools.
         """
+        hours, pool_hours = self.agent_hours_per_use_case()
         rows = []
         for index, use_case in enumerate(self.model.use_cases):
             key = "first" if use_case.response == "first" else "every"
@@ -191,7 +201,6 @@ class SimulationResult:
             response = self.measures["response_mean_seconds"][:, index]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_response = np.nansum(answered * response, axis=1) / answered.sum(axis=1)
-            pool = self.model.pools.index(use_case.pool)
             rows.append(
                 {
                     "use_case": use_case.name,
@@ -203,12 +212,42 @@ class SimulationResult:
                     "target_seconds": use_case.target_seconds,
                     "response_mean_seconds": float(mean_and_half_width(mean_response)[0]),
                     "abandoned_share": float(np.nanmean(abandoned / np.maximum(turns, 1))),
-                    "agent_hours": float(self.staffing.for_model(self.model)[pool].sum())
-                    * self.model.interval_seconds
-                    / 3600.0,
+                    "agent_hours": float(hours[index]),
+                    "pool_agent_hours": float(pool_hours[index]),
                 }
             )
         return pd.DataFrame(rows)
+
+    def agent_hours_per_use_case(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the agent-hours of each use case and of its pool, one entry per use case.
+
+        A pool's agents in an interval are split over its use cases in proportion to
+        their simulated busy time there (mean over replications). In an interval where
+        the pool did no work, the split follows the use cases' busy time over the whole
+        horizon, or is equal when the pool never worked. A use case with its own pool
+        gets all of that pool's hours.
+        """
+        pool_index = np.array([self.model.pools.index(u.pool) for u in self.model.use_cases])
+        agents = self.staffing.for_model(self.model).astype(float)[pool_index]
+        busy = self.measures["busy_agents"].mean(axis=0)
+
+        pool_busy = np.zeros((len(self.model.pools), self.model.n_intervals))
+        np.add.at(pool_busy, pool_index, busy)
+        horizon_busy = busy.sum(axis=1)
+        pool_horizon_busy = np.zeros(len(self.model.pools))
+        np.add.at(pool_horizon_busy, pool_index, horizon_busy)
+        use_cases_in_pool = np.bincount(pool_index)[pool_index]
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = busy / pool_busy[pool_index]
+            horizon_share = np.where(
+                pool_horizon_busy[pool_index] > 0,
+                horizon_busy / pool_horizon_busy[pool_index],
+                1.0 / use_cases_in_pool,
+            )
+        share = np.where(np.isfinite(share), share, horizon_share[:, None])
+        to_hours = self.model.interval_seconds / 3600.0
+        return (share * agents).sum(axis=1) * to_hours, agents.sum(axis=1) * to_hours
 
     def _interval_labels(self) -> pd.Index:
         if self.model.interval_starts is not None:
@@ -223,6 +262,60 @@ def _interval_status(table: pd.DataFrame) -> np.ndarray:
     high = np.where(np.isnan(high), share, high)
     status = np.where(share >= target, "meets", np.where(high >= target, "at_risk", "misses"))
     return np.where(np.isnan(share), "no_turns", status)
+
+
+def offered_load_per_pool(model: SimulationModel) -> np.ndarray:
+    """Return the offered load in Erlangs per pool and interval, shape (pools, intervals).
+
+    The load of a use case is its expected turns per interval times its mean work per
+    turn (scaled by ``work_scale`` where set), divided by the interval length.
+    """
+    load = np.zeros((len(model.pools), model.n_intervals))
+    for use_case in model.use_cases:
+        turns = use_case.conversations_per_interval * use_case.turns_per_conversation.mean
+        work = np.full(model.n_intervals, use_case.work_seconds.mean)
+        if use_case.work_scale is not None:
+            work = work * use_case.work_scale
+        load[model.pools.index(use_case.pool)] += turns * work / model.interval_seconds
+    return load
+
+
+def max_agents_per_pool(model: SimulationModel) -> np.ndarray:
+    """Return the most agents :func:`simulate` accepts per pool in one interval.
+
+    The bound is ``MAX_AGENTS_PER_ERLANG`` times the pool's peak offered load over the
+    horizon plus ``MAX_AGENTS_MARGIN``. The engine scans a pool's agents for a free one,
+    so the run time grows with the number of agents. One replication of a 28-day log
+    with a million agents in every interval took about 50 s on 2 cores.
+
+    NOTE: the factor is a judgement, not a measured limit. Agents who hold threads for
+    a long idle timeout at a low concurrency cap can need many times the work load,
+    but 100 times leaves a wide margin for that.
+    """
+    peak = offered_load_per_pool(model).max(axis=1, initial=0.0)
+    return np.floor(MAX_AGENTS_PER_ERLANG * peak + 1e-9).astype(np.int64) + MAX_AGENTS_MARGIN
+
+
+def check_staffing_bound(model: SimulationModel, staffing: Staffing) -> None:
+    """Raise an ``InputError`` when a pool has more agents than :func:`max_agents_per_pool`."""
+    agents = staffing.for_model(model)
+    bound = max_agents_per_pool(model)
+    over = agents > bound[:, None]
+    if not over.any():
+        return
+    pool, interval = (int(i) for i in np.argwhere(over)[0])
+    peak = offered_load_per_pool(model)[pool].max(initial=0.0)
+    when = (
+        f"the interval starting {model.interval_starts[interval]}"
+        if model.interval_starts is not None
+        else f"interval {interval}"
+    )
+    raise InputError(
+        f"pool {model.pools[pool]!r} has {agents[pool, interval]} agents in {when}, but the "
+        f"simulation accepts at most {bound[pool]}: {MAX_AGENTS_PER_ERLANG} times the pool's "
+        f"peak offered load of {peak:.2f} Erlangs plus {MAX_AGENTS_MARGIN}. Check the plan's "
+        "agents column; the run time grows with the number of agents."
+    )
 
 
 def simulate(
@@ -256,6 +349,12 @@ def simulate(
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication.
 
+    Raises
+    ------
+    InputError
+        When ``replications`` or ``confidence`` is out of range, or a pool has more
+        agents in some interval than :func:`max_agents_per_pool` allows.
+
     Warns
     -----
     TooFewReplicationsWarning
@@ -266,6 +365,7 @@ def simulate(
         raise InputError(f"replications must be >= 1, got {replications}")
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
+    check_staffing_bound(model, staffing)
     if replications < MIN_REPLICATIONS and model.trace is None:
         warnings.warn(
             f"{replications} replications give wide or undefined confidence intervals; "

@@ -36,7 +36,12 @@ import pandas as pd
 from asyncwfm.errors import InputError
 from asyncwfm.simulate.adapter import requirements_with_staffing, staffing_from_requirements
 from asyncwfm.simulate.model import SimulationModel, Staffing
-from asyncwfm.simulate.run import ProgressCallback, SimulationResult, simulate
+from asyncwfm.simulate.run import (
+    ProgressCallback,
+    SimulationResult,
+    max_agents_per_pool,
+    simulate,
+)
 
 TuningStatus = Literal["converged", "iteration_limit", "infeasible"]
 
@@ -208,7 +213,8 @@ def tune_plan(
         Simulations allowed before the search stops with ``iteration_limit``.
     max_agents : int, optional
         Largest staffing of one pool in one interval; by default four times the largest
-        starting value plus 20.
+        starting value plus 20. Either is capped at the pool's
+        :func:`~asyncwfm.simulate.run.max_agents_per_pool`, which the simulation accepts.
     progress : callable, optional
         Called as ``progress(iteration, max_iterations, missing_intervals)``.
     """
@@ -217,6 +223,7 @@ def tune_plan(
     start = staffing_from_requirements(requirements, model, column)
     agents = start.agents.copy()
     limit = max_agents if max_agents is not None else int(4 * agents.max(initial=0) + 20)
+    limits = np.minimum(limit, max_agents_per_pool(model))[:, None]
     window = _backlog_window(model)
     pinned = np.zeros_like(agents, dtype=bool)
     unreachable = np.zeros_like(agents, dtype=bool)
@@ -263,12 +270,12 @@ def tune_plan(
         if decreased.any():
             agents, pinned = _undo_decreases(agents, pinned, decreased, missing, window)
         else:
-            if (agents[missing] >= limit).all():
+            if (agents >= limits)[missing].all():
                 status = "infeasible"
                 break
             gap = np.clip(target - attainment, 0.0, 1.0)
             step = np.maximum(np.ceil((agents + 1) * gap).astype(np.int64), 1)
-            raised = np.where(missing, np.minimum(agents + step, limit), agents)
+            raised = np.where(missing, np.minimum(agents + step, limits), agents)
             increase = raised - agents
             attainment_before_increase = attainment
             agents = raised
