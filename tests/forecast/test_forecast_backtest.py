@@ -171,3 +171,89 @@ def test_errors_leave_out_zero_slots() -> None:
     )
 
     assert len(result.errors["seasonal_naive"]) == 7 * 12
+
+
+class ZeroWidth(Forecaster):
+    """The seasonal naive forecast with intervals of zero width, which cover only exact hits."""
+
+    name = "zero_width"
+    min_history_days = 7
+
+    def fit(self, y: np.ndarray, slots_per_day: int) -> Self:
+        self.week_ = y[-7 * slots_per_day :]
+        return self
+
+    def predict(self, horizon: int, levels: Sequence[int] = (80, 95)) -> ModelForecast:
+        mean = np.resize(self.week_, horizon)
+        return ModelForecast(mean, {level: (mean, mean) for level in levels})
+
+
+def test_coverage_leaves_out_zero_slots() -> None:
+    # Closed slots are zero in forecast and actuals alike, so they would count as hits.
+    rng = np.random.default_rng(3)
+    values = rng.poisson(exact_weeks(3)).astype(float)
+    closed = np.zeros((7, SLOTS), dtype=bool)
+    closed[:, :12] = True
+    values[np.tile(closed, (3, 1)).reshape(-1)] = 0.0
+
+    result = run_backtest(
+        history_of(values),
+        [ZeroWidth()],
+        horizon_days=7,
+        origins=1,
+        step_days=7,
+        closed_weekly=closed,
+    )
+
+    (score,) = result.scores
+    assert score.coverage_80 < 0.2
+
+
+def test_error_coverage_uses_other_origins() -> None:
+    rng = np.random.default_rng(5)
+    values = rng.poisson(exact_weeks(6) / 2).astype(float)
+
+    result = run_backtest(
+        history_of(values),
+        [SeasonalNaive(), DailyProfile()],
+        horizon_days=7,
+        origins=3,
+        step_days=7,
+        closed_weekly=ALL_OPEN,
+    )
+
+    for score in result.scores:
+        assert 0.5 <= score.error_coverage_80 <= 1.0, score.model
+        assert score.error_coverage_80 <= score.error_coverage_95, score.model
+
+
+def test_error_coverage_needs_two_origins() -> None:
+    result = run_backtest(
+        history_of(exact_weeks(3)),
+        [SeasonalNaive()],
+        horizon_days=7,
+        origins=1,
+        step_days=7,
+        closed_weekly=ALL_OPEN,
+    )
+
+    (score,) = result.scores
+    assert np.isnan(score.error_coverage_80)
+    assert np.isnan(score.error_coverage_95)
+
+
+def test_backtest_names_origin_limit() -> None:
+    # 30 days leave 23, 16 and 9 training days; MSTL-ETS needs 15.
+    result = run_backtest(
+        history_of(exact_weeks(5)[: 30 * SLOTS]),
+        [SeasonalNaive(), MstlEts()],
+        horizon_days=7,
+        origins=3,
+        step_days=7,
+        closed_weekly=ALL_OPEN,
+    )
+
+    assert result.training_days == (23, 16)
+    assert result.requested_origins == 3
+    assert result.min_training_days == 15
+    assert result.limiting_model == "mstl_ets"

@@ -214,3 +214,26 @@ def test_short_history_warns_on_stderr(
 
     assert status == 0
     assert "warning: sms/turns: 9 days of history are too few" in stderr
+
+
+def test_forecast_table_is_whole_in_a_log(
+    project: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store_path, config_path = project
+
+    # Captured output is not a terminal, like a log file.
+    status, stdout, _ = run_cli(
+        ["forecast", "--db", str(store_path), "--config", str(config_path), "--out",
+         str(tmp_path)],
+        monkeypatch,
+        capsys,
+    )  # fmt: skip
+
+    assert status == 0
+    assert "active_seconds_per_turn" in stdout
+    assert "backtest_errors" in stdout
+    assert "…" not in stdout
+    assert "cover 80" in stdout

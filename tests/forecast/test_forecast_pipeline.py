@@ -316,3 +316,41 @@ def test_undercovering_model_intervals_are_replaced(seed: int) -> None:
     assert backtest.loc[("turns", "mstl_ets"), "coverage_95"] < 0.9
     for selection in result.selections:
         assert selection.interval_source != "model", selection.series
+
+
+def test_selection_reports_band_coverage(
+    eight_weeks: tuple[pd.DataFrame, ForecastResult],
+) -> None:
+    _, result = eight_weeks
+
+    summary = result.summary()
+
+    assert {"coverage_80", "coverage_95"} <= set(summary.columns)
+    from_errors = summary[summary["interval_source"] == "backtest_errors"]
+    assert not from_errors.empty
+    # 3 origins of 6 days with 24 open half-hours: the sampling error of a share is 2 %.
+    assert from_errors["coverage_80"].between(0.65, 0.95).all()
+    assert (from_errors["coverage_95"] >= 0.85).all()
+
+
+def test_selection_coverage_matches_backtest(
+    eight_weeks: tuple[pd.DataFrame, ForecastResult],
+) -> None:
+    _, result = eight_weeks
+    backtest = result.backtest.set_index(["use_case", "series", "model"])
+
+    for selection in result.selections:
+        row = backtest.loc[(selection.use_case, selection.series, selection.model)]
+        column = "coverage_80" if selection.interval_source == "model" else "error_coverage_80"
+        assert selection.coverage_80 == pytest.approx(row[column]), selection.series
+
+
+def test_reason_explains_left_out_origins(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    workload = poisson_workload(rng, "2024-09-02", 30, timezone=LONDON)
+
+    result = forecast_of(workload)
+
+    for selection in result.selections:
+        assert "over 2 of 3 origins" in selection.reason
+        assert "15 training days that mstl_ets needs" in selection.reason

@@ -74,3 +74,11 @@ def test_parts_build_a_report_section(result: ForecastResult) -> None:
     assert 'id="forecast"' in page
     assert "baseline_wape" in page
     assert page.count("Plotly.newPlot") == len(parts.figures)
+
+
+def test_choice_table_shows_band_coverage(result: ForecastResult) -> None:
+    parts = forecast_section_parts(result)
+
+    _, choice = parts.tables[0]
+
+    assert {"coverage_80", "coverage_95"} <= set(choice.columns)

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from asyncwfm.cli._common import print_whole
 from asyncwfm.config import PlanningConfig, load_config
 from asyncwfm.errors import AsyncWfmWarning, InputError
 from asyncwfm.forecast import (
@@ -116,10 +118,10 @@ def register(app: typer.Typer) -> None:
         if json_output:
             typer.echo(json.dumps(_json_summary(result, paths), indent=2))
         else:
+            print_whole(_summary_table(result))
             console = Console()
-            console.print(_summary_table(result))
             for name, path in paths.items():
-                console.print(f"{name}: {path}", highlight=False)
+                console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -148,15 +150,24 @@ def _summary_table(result: ForecastResult) -> Table:
     last_day = result.forecast["interval_start"].max()
     table = Table(
         title="Forecast per use case and series",
+        title_justify="left",
         caption=f"{result.horizon_days} days from {result.first_day} to "
-        f"{last_day:%Y-%m-%d} ({result.timezone}, {result.interval_minutes}-minute intervals); "
-        "WAPE from the rolling-origin backtest",
+        f"{last_day:%Y-%m-%d} ({result.timezone}, {result.interval_minutes}-minute intervals). "
+        "WAPE is from the rolling-origin backtest. intervals is where the prediction "
+        "intervals come from, and cover 80 and cover 95 are the shares of backtest actuals "
+        "inside them, which plan --quantile relies on.",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
     for header in ("use case", "series", "model", "status"):
-        table.add_column(header)
-    table.add_column("WAPE", justify="right")
-    table.add_column("naive WAPE", justify="right")
-    table.add_column("intervals")
+        table.add_column(header, no_wrap=True)
+    for header in ("WAPE", "naive WAPE"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("intervals", no_wrap=True)
+    for header in ("cover 80", "cover 95"):
+        table.add_column(header, justify="right", no_wrap=True)
     for row in result.summary().itertuples(index=False):
         table.add_row(
             str(row.use_case),
@@ -166,6 +177,8 @@ def _summary_table(result: ForecastResult) -> Table:
             _percent(float(row.wape)),
             _percent(float(row.baseline_wape)),
             str(row.interval_source),
+            _percent(float(row.coverage_80)),
+            _percent(float(row.coverage_95)),
         )
     return table
 

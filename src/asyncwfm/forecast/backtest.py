@@ -10,6 +10,14 @@ Every model is scored on the same origins: those whose training window is long e
 for the most demanding model that can be backtested at all. A model that needs more
 history than the latest origin offers is reported as ``too_short`` and not chosen.
 
+Coverage is measured on the slots that are observed and not forced to zero, because a
+closed slot is zero in the forecast, its bounds and the actuals alike and would count
+as a hit. Two coverages are reported: that of the model's own intervals, and that of
+the intervals built from the model's scaled errors (:mod:`asyncwfm.forecast.intervals`),
+which the forecast uses for models without intervals of their own. The second is
+measured leave-one-origin-out: the bounds at each origin come from the errors of the
+other origins, so it needs at least two origins.
+
 Selection: the lowest WAPE pooled over all origins wins. WAPE values within
 :data:`TIE_TOLERANCE` of each other are a tie, broken by the lower mean absolute
 error and then by the simpler model, in the order of
@@ -26,10 +34,10 @@ import numpy as np
 
 from asyncwfm.forecast.base import DEFAULT_LEVELS, Forecaster, ModelForecast
 from asyncwfm.forecast.constraints import apply_constraints, horizon_zero_mask, learned_zero_slots
-from asyncwfm.forecast.intervals import scaled_errors
+from asyncwfm.forecast.intervals import quantile_bounds, scaled_errors
 from asyncwfm.forecast.metrics import bias, mase, mean_absolute_error, seasonal_scale, wape
 from asyncwfm.forecast.models import simplicity_rank
-from asyncwfm.forecast.series import SeriesHistory, fill_for_fitting
+from asyncwfm.forecast.series import SeriesHistory, SeriesKind, fill_for_fitting
 
 TIE_TOLERANCE = 1e-9
 """WAPE difference below which two models tie."""
@@ -64,6 +72,9 @@ class BacktestScore:
     coverage_80, coverage_95 : float
         Share of actual values inside the model's own 80 % and 95 % intervals; NaN for
         models without intervals of their own.
+    error_coverage_80, error_coverage_95 : float
+        Share of actual values inside the 80 % and 95 % intervals built from the
+        model's errors at the other origins; NaN with fewer than two origins.
     message : str
         Why the model was not scored, empty otherwise.
     """
@@ -77,6 +88,8 @@ class BacktestScore:
     mae: float = float("nan")
     coverage_80: float = float("nan")
     coverage_95: float = float("nan")
+    error_coverage_80: float = float("nan")
+    error_coverage_95: float = float("nan")
     message: str = ""
 
 
@@ -94,12 +107,23 @@ class BacktestResult:
         Days forecast from each origin.
     errors : dict of str to numpy.ndarray
         Scaled errors per scored model (see :mod:`asyncwfm.forecast.intervals`).
+    requested_origins : int
+        Origins requested; fewer are scored when the earlier ones would train on fewer
+        than ``min_training_days`` days.
+    min_training_days : int
+        Shortest training window of a scored origin: the history that
+        ``limiting_model``, the most demanding model that could be backtested, needs.
+    limiting_model : str
+        That model's name; empty when no model could be backtested.
     """
 
     scores: tuple[BacktestScore, ...]
     training_days: tuple[int, ...]
     horizon_days: int
     errors: dict[str, np.ndarray] = field(default_factory=dict)
+    requested_origins: int = 0
+    min_training_days: int = 0
+    limiting_model: str = ""
 
     def scored(self) -> list[BacktestScore]:
         """Return the scores of the models that were scored."""
@@ -151,7 +175,8 @@ def run_backtest(
     candidate_days = origin_training_days(history.days, horizon_days, origins, step_days)
     latest = candidate_days[0] if candidate_days else 0
     testable = [m for m in models if m.min_history_days <= latest]
-    needed = max((m.min_history_days for m in testable), default=latest + 1)
+    limiting = max(testable, key=lambda m: m.min_history_days, default=None)
+    needed = limiting.min_history_days if limiting is not None else latest + 1
     training_days = tuple(d for d in candidate_days if d >= needed)
 
     scores: list[BacktestScore] = []
@@ -171,7 +196,15 @@ def run_backtest(
             continue
         scores.append(score)
         errors[model.name] = model_errors
-    return BacktestResult(tuple(scores), training_days, horizon_days, errors)
+    return BacktestResult(
+        tuple(scores),
+        training_days,
+        horizon_days,
+        errors,
+        requested_origins=origins,
+        min_training_days=needed,
+        limiting_model=limiting.name if limiting is not None else "",
+    )
 
 
 def _score_model(
@@ -185,6 +218,7 @@ def _score_model(
     slots = history.grid.slots_per_day
     actual_parts: list[np.ndarray] = []
     forecast_parts: list[np.ndarray] = []
+    open_parts: list[np.ndarray] = []
     inside: dict[int, list[np.ndarray]] = {level: [] for level in levels}
     error_parts: list[np.ndarray] = []
     mase_values: list[float] = []
@@ -195,11 +229,16 @@ def _score_model(
         )
         actual_parts.append(actual)
         forecast_parts.append(forecast.mean)
+        open_parts.append(open_slots)
         error_parts.append(scaled_errors(actual, forecast.mean, history.kind, keep=open_slots))
         season = 7 * slots if days >= 14 else slots
         training = np.where(history.observed, history.values, np.nan)[: days * slots]
         mase_values.append(mase(actual, forecast.mean, seasonal_scale(training, season)))
-        _collect_coverage(inside, actual, forecast)
+        _collect_coverage(inside, actual, forecast, open_slots)
+
+    error_inside = _error_band_hits(
+        actual_parts, forecast_parts, open_parts, error_parts, history.kind, levels
+    )
 
     actual_all = np.concatenate(actual_parts)
     forecast_all = np.concatenate(forecast_parts)
@@ -213,6 +252,8 @@ def _score_model(
         mae=mean_absolute_error(actual_all, forecast_all),
         coverage_80=_coverage(inside.get(80)),
         coverage_95=_coverage(inside.get(95)),
+        error_coverage_80=_coverage(error_inside.get(80)),
+        error_coverage_95=_coverage(error_inside.get(95)),
     )
     return score, np.concatenate(error_parts)
 
@@ -241,15 +282,46 @@ def _forecast_from_origin(
 
 
 def _collect_coverage(
-    inside: dict[int, list[np.ndarray]], actual: np.ndarray, forecast: ModelForecast
+    inside: dict[int, list[np.ndarray]],
+    actual: np.ndarray,
+    forecast: ModelForecast,
+    open_slots: np.ndarray,
 ) -> None:
     if forecast.bounds is None:
         return
-    observed = ~np.isnan(actual)
+    scored = ~np.isnan(actual) & open_slots
     for level, (lower, upper) in forecast.bounds.items():
         if level in inside:
-            hit = (actual[observed] >= lower[observed]) & (actual[observed] <= upper[observed])
+            hit = (actual[scored] >= lower[scored]) & (actual[scored] <= upper[scored])
             inside[level].append(hit)
+
+
+def _error_band_hits(
+    actuals: Sequence[np.ndarray],
+    means: Sequence[np.ndarray],
+    open_parts: Sequence[np.ndarray],
+    errors: Sequence[np.ndarray],
+    kind: SeriesKind,
+    levels: Sequence[int],
+) -> dict[int, list[np.ndarray]]:
+    """Return per level whether each actual lies inside bounds from the other origins' errors."""
+    inside: dict[int, list[np.ndarray]] = {level: [] for level in levels}
+    for origin, (actual, mean, open_slots) in enumerate(
+        zip(actuals, means, open_parts, strict=True)
+    ):
+        others = [part for index, part in enumerate(errors) if index != origin]
+        if not others:
+            continue
+        bounds = quantile_bounds(mean, np.concatenate(others), kind, levels)
+        if bounds is None:
+            continue
+        scored = ~np.isnan(actual) & open_slots
+        for level, (lower, upper) in bounds.items():
+            # The forecast clips its bounds at zero, so the check does too.
+            low = np.clip(lower[scored], 0.0, None)
+            high = np.clip(upper[scored], 0.0, None)
+            inside[level].append((actual[scored] >= low) & (actual[scored] <= high))
+    return inside
 
 
 def _coverage(hits: list[np.ndarray] | None) -> float:

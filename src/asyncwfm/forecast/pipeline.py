@@ -37,7 +37,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from asyncwfm.config import PlanningConfig
 from asyncwfm.errors import AsyncWfmWarning, ConfigError, DataQualityWarning, FallbackWarning
-from asyncwfm.forecast.backtest import MODEL_ERRORS, BacktestResult, run_backtest
+from asyncwfm.forecast.backtest import MODEL_ERRORS, BacktestResult, BacktestScore, run_backtest
 from asyncwfm.forecast.base import DEFAULT_LEVELS, ModelForecast
 from asyncwfm.forecast.constraints import (
     apply_constraints,
@@ -84,6 +84,8 @@ BACKTEST_COLUMNS: Final[tuple[str, ...]] = (
     "mae",
     "coverage_80",
     "coverage_95",
+    "error_coverage_80",
+    "error_coverage_95",
     "message",
 )
 """Columns of the backtest table."""
@@ -197,6 +199,11 @@ class SeriesSelection:
         Backtest WAPE of the model, NaN without a backtest.
     baseline_wape : float
         Backtest WAPE of the seasonal naive forecast, NaN without a backtest.
+    coverage_80, coverage_95 : float
+        Share of backtest actuals inside the 80 % and 95 % intervals of the kind the
+        forecast carries: the model's own when ``interval_source`` is ``model``, else
+        those from its errors at the other origins. NaN for ``history_errors`` and
+        ``none``, and for ``backtest_errors`` with a single origin.
     """
 
     use_case: str
@@ -208,6 +215,8 @@ class SeriesSelection:
     interval_source: IntervalSource
     wape: float = float("nan")
     baseline_wape: float = float("nan")
+    coverage_80: float = float("nan")
+    coverage_95: float = float("nan")
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,7 +261,8 @@ class ForecastResult:
     status: Literal["ok", "fallback"] = field(default="ok")
 
     def summary(self) -> pd.DataFrame:
-        """Return one row per series: model, status, WAPE against the baseline, reason."""
+        """Return one row per series: model, status, WAPE against the baseline, interval
+        source and coverage, reason."""
         return pd.DataFrame(
             [
                 {
@@ -263,6 +273,8 @@ class ForecastResult:
                     "wape": s.wape,
                     "baseline_wape": s.baseline_wape,
                     "interval_source": s.interval_source,
+                    "coverage_80": s.coverage_80,
+                    "coverage_95": s.coverage_95,
                     "history_days": s.history_days,
                     "reason": s.reason,
                 }
@@ -440,7 +452,7 @@ def _forecast_one(
     if not settings.model_intervals or _undercovers(backtest, selection.model):
         raw = ModelForecast(raw.mean)
     bounds, source = _bounds(raw, selection.model, backtest, filled, history)
-    selection = _with_interval_source(selection, source)
+    selection = _with_interval_source(selection, source, backtest)
     weekly_zero = learned_zero_slots(history) | closed
     zero_mask = horizon_zero_mask(weekly_zero, forecast_grid.first_day, forecast_grid.days)
     final = apply_constraints(ModelForecast(raw.mean, bounds), zero_mask)
@@ -461,10 +473,7 @@ def _select(history: SeriesHistory, backtest: BacktestResult) -> tuple[SeriesSel
     baseline_wape = baseline.wape if baseline else float("nan")
     best = backtest.best()
     if best is not None:
-        reason = (
-            f"lowest backtest WAPE ({best.wape:.3f}) over {best.origins} origin(s) of "
-            f"{backtest.horizon_days} days"
-        )
+        reason = f"lowest backtest WAPE ({best.wape:.3f}) over {_origins_text(best, backtest)}"
         if math.isnan(best.wape):
             reason = "the backtest windows hold no observed value, so the simplest model is used"
         selection = SeriesSelection(
@@ -492,6 +501,17 @@ def _select(history: SeriesHistory, backtest: BacktestResult) -> tuple[SeriesSel
         history.use_case, history.series, model, "fallback", reason, history.days, "none"
     )
     return selection, [f"{label}: {reason}."]
+
+
+def _origins_text(best: BacktestScore, backtest: BacktestResult) -> str:
+    text = f"{best.origins} origin(s) of {backtest.horizon_days} days"
+    if best.origins >= backtest.requested_origins:
+        return text
+    return (
+        f"{best.origins} of {backtest.requested_origins} origins of {backtest.horizon_days} "
+        f"days (an earlier origin would leave fewer than the {backtest.min_training_days} "
+        f"training days that {backtest.limiting_model} needs)"
+    )
 
 
 def _fit_and_predict(
@@ -554,7 +574,16 @@ def _undercovers(backtest: BacktestResult, model: str) -> bool:
     return any(shortfall > MAX_COVERAGE_SHORTFALL for shortfall in shortfalls)
 
 
-def _with_interval_source(selection: SeriesSelection, source: IntervalSource) -> SeriesSelection:
+def _with_interval_source(
+    selection: SeriesSelection, source: IntervalSource, backtest: BacktestResult
+) -> SeriesSelection:
+    """Return ``selection`` with the interval source and the backtest coverage of that source."""
+    score = next((s for s in backtest.scored() if s.model == selection.model), None)
+    coverage = (float("nan"), float("nan"))
+    if score is not None and source == "model":
+        coverage = (score.coverage_80, score.coverage_95)
+    elif score is not None and source == "backtest_errors":
+        coverage = (score.error_coverage_80, score.error_coverage_95)
     return SeriesSelection(
         selection.use_case,
         selection.series,
@@ -565,6 +594,7 @@ def _with_interval_source(selection: SeriesSelection, source: IntervalSource) ->
         source,
         selection.wape,
         selection.baseline_wape,
+        *coverage,
     )
 
 
@@ -585,6 +615,8 @@ def _backtest_rows(
             "mae": score.mae,
             "coverage_80": score.coverage_80,
             "coverage_95": score.coverage_95,
+            "error_coverage_80": score.error_coverage_80,
+            "error_coverage_95": score.error_coverage_95,
             "message": score.message,
         }
         for score in backtest.scores

@@ -166,6 +166,12 @@ def _intro(result: ForecastResult) -> str:
     fallbacks = int((chosen["status"] == "fallback").sum()) if not chosen.empty else 0
     if fallbacks:
         text += f" {fallbacks} series fell back to a model without selection; see the reasons."
+    text += (
+        " In the model table, coverage_80 and coverage_95 are the shares of backtest "
+        "actuals inside the 80 % and 95 % prediction intervals of the kind the forecast "
+        "carries. A plan at a quantile (plan --quantile) reads its volumes from these "
+        "intervals, so a coverage well below the level means its quantiles are too narrow."
+    )
     return text
 
 
@@ -183,6 +189,8 @@ def _choice_table(result: ForecastResult) -> pd.DataFrame:
             "wape",
             "baseline_wape",
             "interval_source",
+            "coverage_80",
+            "coverage_95",
             "reason",
         ],
     ]
