@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Self
 
@@ -120,10 +121,16 @@ class EventStore:
             raise StoreError(f"cannot open event store {self.path}: {exc}") from None
         except duckdb.Error as exc:
             raise StoreError(f"{self.path} is not a DuckDB event store: {exc}") from None
-        self._connection.execute("SET TimeZone = 'UTC'")
-        if not read_only:
-            self._create_tables()
-        self._check_version()
+        try:
+            self._connection.execute("SET TimeZone = 'UTC'")
+            if not read_only:
+                self._check_not_foreign()
+                self._create_tables()
+            self._check_version()
+            self._check_layout()
+        except BaseException:
+            self._connection.close()
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -146,6 +153,33 @@ class EventStore:
         self._connection.execute(
             "INSERT OR IGNORE INTO store_metadata VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
+
+    def _check_not_foreign(self) -> None:
+        """Raise StoreError when the file has tables but none of them is ``store_metadata``.
+
+        Creating the store's tables there would mix them into someone else's database.
+        """
+        tables = _table_names(self._connection)
+        if tables and "store_metadata" not in tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path} is not an asyncwfm event store: it is a DuckDB file with other "
+                f"tables ({shown}) and no store_metadata table; use a new file."
+            )
+
+    def _check_layout(self) -> None:
+        """Raise StoreError unless every store table has the columns and types of this version."""
+        found = _table_columns(self._connection)
+        for table, expected in _expected_columns().items():
+            columns = found.get(table)
+            if columns == expected:
+                continue
+            what = "is missing" if columns is None else f"has columns {_describe(columns)}"
+            raise StoreError(
+                f"{self.path} is not an asyncwfm event store of schema version "
+                f"{SCHEMA_VERSION}: table {table!r} {what}, expected {_describe(expected)}; "
+                "use a new file."
+            )
 
     def _check_version(self) -> None:
         try:
@@ -371,6 +405,42 @@ WITH keyed AS (
 SELECT {", ".join(EVENT_COLUMNS)} FROM first_copies
 WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.event_key = first_copies.event_key)
 """
+
+
+def _table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = connection.execute(
+        "SELECT table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary "
+        "UNION SELECT view_name FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT temporary AND NOT internal"
+    ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def _table_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Return (column name, type) pairs of each table of the open database, in column order."""
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "ORDER BY table_name, column_index"
+    ).fetchall()
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        columns.setdefault(str(table), []).append((str(column), str(data_type)))
+    return columns
+
+
+@cache
+def _expected_columns() -> dict[str, list[tuple[str, str]]]:
+    """Return the columns of the store tables, as DuckDB creates them from the statements."""
+    with duckdb.connect(":memory:") as connection:
+        for statement in _CREATE_STATEMENTS:
+            connection.execute(statement)
+        return _table_columns(connection)
+
+
+def _describe(columns: list[tuple[str, str]]) -> str:
+    return "(" + ", ".join(f"{name} {data_type}" for name, data_type in columns) + ")"
 
 
 def _as_utc(value: datetime) -> datetime:
