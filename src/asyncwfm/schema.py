@@ -73,6 +73,10 @@ OPTIONAL_DEFAULTS: Final[dict[str, object]] = {
 }
 """Value used for an optional column that the input does not have."""
 
+MAX_HANDLE_SECONDS: Final = 86_400.0
+"""Largest ``handle_seconds`` of one event: 24 hours. A larger value is almost always
+a handle time in milliseconds, and values near 1e10 overflow the nanosecond clock."""
+
 SENDER_VALUES: Final[frozenset[str]] = frozenset(s.value for s in Sender)
 EVENT_TYPE_VALUES: Final[frozenset[str]] = frozenset(t.value for t in EventType)
 
@@ -132,9 +136,10 @@ def with_event_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 def validate_events(events: pd.DataFrame) -> None:
     """Raise InputError unless ``events`` follows the event table contract.
 
-    Checks the column set, UTC timestamps, sender and event type values, and that
-    ``handle_seconds`` and ``text_length`` are not negative. Readers call it on their
-    accepted rows, so a later stage can rely on the contract without checking again.
+    Checks the column set, UTC timestamps, sender and event type values, that
+    ``handle_seconds`` lies between 0 and :data:`MAX_HANDLE_SECONDS` and that
+    ``text_length`` is not negative. Readers call it on their accepted rows, so a
+    later stage can rely on the contract without checking again.
     """
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
@@ -166,7 +171,14 @@ def validate_events(events: pd.DataFrame) -> None:
             f"allowed: {sorted(EVENT_TYPE_VALUES)}."
         )
 
-    if (events["handle_seconds"].dropna() < 0).any():
+    handle_seconds = events["handle_seconds"].dropna()
+    if (handle_seconds < 0).any():
         raise InputError("handle_seconds must not be negative.")
+    if (handle_seconds > MAX_HANDLE_SECONDS).any():
+        raise InputError(
+            f"handle_seconds must not exceed {MAX_HANDLE_SECONDS:.0f} (24 hours), got "
+            f"{handle_seconds.max():g}; convert a handle time in milliseconds to seconds "
+            "and ingest the source again."
+        )
     if (events["text_length"].dropna() < 0).any():
         raise InputError("text_length must not be negative.")

@@ -90,6 +90,8 @@ def test_naive_without_timezone_is_clean_error(tmp_path: Path) -> None:
     ("arguments", "message"),
     [
         (["--timezone", "Mars/Base"], "unknown time zone 'Mars/Base'"),
+        (["--timezone", "Europe/Londn"], "Did you mean 'Europe/London'"),
+        (["--timestamp-format", "%Q"], "invalid timestamp format '%Q'"),
         (["--format", "xml"], "unknown format 'xml'"),
         (["--column", "timestamp"], "invalid --column 'timestamp'"),
         (["--sender-value", "user=client"], "map it to one of"),
@@ -137,7 +139,6 @@ def test_rejected_out_and_hashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert len(out.read_text().splitlines()) == 8
 
 
-@pytest.mark.skipif(not TWCS_SAMPLE.exists(), reason=f"TWCS sample not found at {TWCS_SAMPLE}")
 def test_twcs_sample_detected(tmp_path: Path) -> None:
     result = run(str(TWCS_SAMPLE), "--db", str(tmp_path / "e.duckdb"), "--json")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,8 @@ from ingest_builders import FIXTURES, by_key, read_quietly, rejection_lines, wri
 
 from asyncwfm.errors import InputError
 from asyncwfm.ingest import IngestOptions, read_file
+from asyncwfm.measure import measure
+from asyncwfm.schema import with_event_dtypes
 
 EXPECTED_UTC = [
     "2024-03-04 09:00:00+00:00",
@@ -162,9 +165,44 @@ def test_missing_columns_named(tmp_path: Path) -> None:
         read_file(path)
 
     message = str(error.value)
-    assert "missing required column(s) ['conversation_id', 'timestamp']" in message
+    assert "missing required column(s) ['conversation_id', 'timestamp', 'sender']" in message
     assert "found ['thread', 'when', 'who']" in message
     assert "--column conversation_id=" in message
+    assert "--sender customer" in message
+
+
+def test_sender_for_every_row(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "inbound.csv",
+        "conversation_id,timestamp,text\n"
+        "t1,2024-03-04T09:00:00Z,hello\n"
+        "t1,2024-03-04T09:01:00Z,anyone?\n",
+    )
+
+    events = read_quietly(path, IngestOptions(sender="customer")).events
+
+    assert list(events["sender"]) == ["customer", "customer"]
+
+
+def test_sender_option_replaces_sender_column(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "outbound.csv",
+        "conversation_id,timestamp,sender\nt1,2024-03-04T09:00:00Z,customer\n",
+    )
+
+    events = read_quietly(path, IngestOptions(sender="agent")).events
+
+    assert list(events["sender"]) == ["agent"]
+
+
+def test_sender_option_checked() -> None:
+    with pytest.raises(InputError, match="invalid sender 'client'"):
+        IngestOptions(sender="client")
+
+
+def test_sender_option_rejected_for_twcs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="the twcs reader takes the sender from the file"):
+        read_file(FIXTURES / "generic_events.csv", IngestOptions(format="twcs", sender="agent"))
 
 
 def test_mapped_column_not_found(tmp_path: Path) -> None:
@@ -204,6 +242,25 @@ def test_stray_quote_falls_back_to_csv_module(tmp_path: Path) -> None:
     assert rejection_lines(result) == [4]
     assert result.rejections["reason"][0].startswith("unreadable CSV record")
     assert any("csv module" in message for message in result.warnings)
+
+
+@pytest.mark.parametrize("text", ['a 5" screen', '"closed" early', '"never closed'])
+def test_stray_quote_warning_names_its_line(tmp_path: Path, text: str) -> None:
+    path = write_text(
+        tmp_path / "export.csv",
+        "conversation_id,timestamp,sender,text\n"
+        't1,2024-03-04T09:00:00Z,customer,"row 2"\n'
+        't1,2024-03-04T09:01:00Z,agent,"row 3"\n'
+        't1,2024-03-04T09:02:00Z,customer,"row 4"\n'
+        f"t1,2024-03-04T09:03:00Z,agent,{text}\n"
+        "t1,2024-03-04T09:04:00Z,customer,row 6\n",
+    )
+
+    result = read_quietly(path)
+
+    fallback = [message for message in result.warnings if "csv module" in message]
+    assert len(fallback) == 1
+    assert "a double quote inside an unquoted field on line 5:" in fallback[0]
 
 
 def test_unterminated_quote_rejected_at_its_line(tmp_path: Path) -> None:
@@ -289,6 +346,56 @@ def test_event_type_and_handle_seconds_checked(tmp_path: Path) -> None:
     assert reasons[3].startswith("unknown event_type 'wave'")
     assert reasons[4] == "invalid handle_seconds '-5'"
     assert reasons[5] == "invalid handle_seconds 'soon'"
+
+
+def test_handle_seconds_above_a_day_rejected(tmp_path: Path) -> None:
+    path = write_text(
+        tmp_path / "export.csv",
+        "conversation_id,timestamp,sender,handle_seconds\n"
+        "t1,2024-03-04T09:00:00Z,customer,\n"
+        "t1,2024-03-04T09:01:00Z,agent,86400\n"
+        "t1,2024-03-04T09:02:00Z,agent,86401\n"
+        "t1,2024-03-04T09:03:00Z,agent,1e7\n"
+        "t1,2024-03-04T09:04:00Z,agent,1e12\n"
+        "t1,2024-03-04T09:05:00Z,agent,1e300\n",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = read_file(path)
+    reasons = dict(zip(result.rejections["line"], result.rejections["reason"], strict=True))
+
+    assert list(result.events["handle_seconds"].fillna(-1)) == [-1, 86_400.0]
+    assert sorted(reasons) == [4, 5, 6, 7]
+    assert reasons[5] == (
+        "invalid handle_seconds '1e7': more than 86400 seconds (24 hours); "
+        "if the column is in milliseconds, divide it by 1000"
+    )
+    assert all("milliseconds" in reason for reason in reasons.values())
+
+
+def test_measure_rejects_handle_seconds_above_a_day() -> None:
+    events = pd.DataFrame(
+        {
+            "event_key": ["e1", "e2"],
+            "conversation_id": ["c1", "c1"],
+            "timestamp": pd.to_datetime(["2024-03-01T09:12Z", "2024-03-01T09:15Z"], utc=True),
+            "sender": ["customer", "agent"],
+            "agent_id": [None, "a1"],
+            "customer_id": None,
+            "channel": "sms",
+            "use_case": "default",
+            "event_type": "message",
+            "text_length": None,
+            "handle_seconds": [float("nan"), 1e12],
+            "source_file": "built",
+            "source_line": [2, 3],
+        }
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(InputError, match="must not exceed 86400"):
+            measure(with_event_dtypes(events))
 
 
 def test_options_override_labels(tmp_path: Path) -> None:

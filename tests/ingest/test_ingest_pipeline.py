@@ -229,3 +229,45 @@ def test_detect_format_error_names_choices(tmp_path: Path) -> None:
     assert "'just some words'" in message
     assert "--format" in message
     assert "twcs" in message
+
+
+def binary_bytes(size: int, with_nul: bool) -> bytes:
+    """Return ``size`` bytes that look like compressed data: every byte value in turn."""
+    values = range(0 if with_nul else 1, 256)
+    data = bytes(value for _ in range(size // 255 + 1) for value in values)
+    return data[:size]
+
+
+@pytest.mark.parametrize("with_nul", [True, False])
+@pytest.mark.parametrize("name", ["data.csv", "data.dat", "data.csv.gz"])
+def test_binary_file_is_not_text(tmp_path: Path, name: str, with_nul: bool) -> None:
+    data = binary_bytes(5000, with_nul)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+
+    with pytest.raises(InputError, match="is not a text file") as error:
+        ingest_files([path], tmp_path / "e.duckdb")
+
+    assert "universal-newline" not in str(error.value)
+    assert "found" not in str(error.value)
+
+
+def test_binary_file_with_explicit_format(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(binary_bytes(5000, with_nul=True))
+
+    with pytest.raises(InputError, match="is not a text file: its first line contains a NUL"):
+        ingest_files([path], tmp_path / "e.duckdb", IngestOptions(format="csv"))
+
+
+def test_cp1252_header_is_still_text(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        "conversation_id,timestamp,sender,catégorie\n"
+        "t1,2024-03-04T09:00:00Z,customer,café\n".encode("cp1252")
+    )
+
+    with pytest.warns(DataQualityWarning, match="invalid UTF-8"):
+        (report,) = ingest_files([path], tmp_path / "e.duckdb")
+
+    assert report.inserted == 1

@@ -36,6 +36,44 @@ def test_unknown_timezone_named() -> None:
         IngestOptions(timezone="Europe/Londn")
 
 
+@pytest.mark.parametrize(
+    ("name", "first_match"),
+    [
+        ("Europe/Londn", "Europe/London"),
+        ("Asia/Jerusalm", "Asia/Jerusalem"),
+        ("london", "Europe/London"),
+        ("New York", "America/New_York"),
+        ("europe/berlin", "Europe/Berlin"),
+    ],
+)
+def test_unknown_timezone_suggests_close_match(name: str, first_match: str) -> None:
+    with pytest.raises(InputError) as error:
+        IngestOptions(timezone=name)
+
+    assert f"Did you mean '{first_match}'" in str(error.value)
+
+
+def test_unrelated_timezone_gets_no_suggestion() -> None:
+    with pytest.raises(InputError) as error:
+        IngestOptions(timezone="Mars/Olympus")
+
+    assert "Did you mean" not in str(error.value)
+    assert "'Europe/London'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "problem"),
+    [("%Q", "'Q' is a bad directive"), ("%d/%m/%Y %", "stray %")],
+)
+def test_invalid_timestamp_format_rejected(fmt: str, problem: str) -> None:
+    with pytest.raises(InputError) as error:
+        IngestOptions(timestamp_format=fmt)
+
+    message = str(error.value)
+    assert f"invalid timestamp format {fmt!r}" in message
+    assert problem in message
+
+
 def test_dst_default_policies() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -68,6 +68,15 @@ def register(app: typer.Typer) -> None:
         channel: Annotated[
             str | None, typer.Option("--channel", help="Channel name for every event.")
         ] = None,
+        sender: Annotated[
+            str | None,
+            typer.Option(
+                "--sender",
+                help="Sender of every row of a csv, tsv, parquet or jsonl file: customer, "
+                "agent, bot or system. Replaces a sender column; for files that hold one "
+                "side of the conversation.",
+            ),
+        ] = None,
         sender_value: Annotated[
             list[str] | None,
             typer.Option(
@@ -174,6 +183,7 @@ def register(app: typer.Typer) -> None:
                 timezone=timezone,
                 use_case=use_case,
                 channel=channel,
+                sender=sender,
                 sender_values=_pairs(sender_value, "--sender-value"),
                 sender_synonyms=sender_synonyms,
                 bot_authors=_bot_authors(bot_author, config),

@@ -35,7 +35,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from asyncwfm.errors import InputError
-from asyncwfm.ingest.source import SourceStream, line_numbers_of, repair_utf8
+from asyncwfm.ingest.source import (
+    SourceStream,
+    binary_data_reason,
+    line_numbers_of,
+    repair_utf8,
+)
 
 _QUOTE: Final = 34
 _LF: Final = 10
@@ -67,13 +72,17 @@ class RecordBatch:
 
 @dataclass
 class _Scan:
-    """Record boundaries of a block: where each record starts and stops, and its fields."""
+    """Record boundaries of a block: where each record starts and stops, and its fields.
+
+    ``bad_quote`` is the byte offset of the first quote that RFC 4180 does not allow,
+    or None when every quote is in place.
+    """
 
     starts: np.ndarray
     stops: np.ndarray
     lines: np.ndarray
     fields: np.ndarray
-    quotes_valid: bool
+    bad_quote: int | None
 
 
 class _Utf8Error(Exception):
@@ -151,6 +160,12 @@ class DelimitedReader:
         if block is None:
             return []
         self._next_line += block.count(b"\n")
+        binary = binary_data_reason(block)
+        if binary is not None:
+            raise InputError(
+                f"{self._stream.path} is not a text file: its first line contains {binary}. "
+                "Pass a delimited text file, or --encoding if the text is not UTF-8."
+            )
         text, _ = repair_utf8(block)
         decoded = text.decode("utf-8").rstrip("\r\n")
         try:
@@ -230,8 +245,9 @@ class DelimitedReader:
     def _parse_block(self, block: bytes, first_line: int) -> RecordBatch:
         array = np.frombuffer(block, dtype=np.uint8)
         scan = _scan_block(array, self._delimiter_byte, first_line)
-        if not scan.quotes_valid:
-            raise _FallbackError(f"a double quote inside an unquoted field near line {first_line}")
+        if scan.bad_quote is not None:
+            line = int(line_numbers_of(block, np.array([scan.bad_quote]), first_line)[0])
+            raise _FallbackError(f"a double quote inside an unquoted field on line {line}")
 
         nonblank = scan.stops > scan.starts
         expected = len(self.header)
@@ -381,15 +397,17 @@ def _scan_block(array: np.ndarray, delimiter: int, first_line: int) -> _Scan:
     delimiters = np.flatnonzero(array == delimiter)
     unquoted = delimiters[(np.searchsorted(quotes, delimiters) & 1) == 0]
     fields = np.bincount(np.searchsorted(ends, unquoted), minlength=len(stops))[: len(stops)] + 1
-    return _Scan(starts, stops, lines, fields, _quotes_valid(array, quotes, delimiter))
+    return _Scan(starts, stops, lines, fields, _first_bad_quote(array, quotes, delimiter))
 
 
-def _quotes_valid(array: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
-    """Check that every quote opens a field, closes one, or is doubled inside one."""
+def _first_bad_quote(array: np.ndarray, quotes: np.ndarray, delimiter: int) -> int | None:
+    """Return the offset of the first quote that RFC 4180 does not allow, or None.
+
+    A quote must open a field, close one, or be doubled inside one. When every quote
+    is in place but their number is odd, the last one is never closed and is returned.
+    """
     if len(quotes) == 0:
-        return True
-    if len(quotes) % 2:
-        return False
+        return None
     size = len(array)
     openers = quotes[0::2]
     closers = quotes[1::2]
@@ -403,7 +421,12 @@ def _quotes_valid(array: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool
         | (after == _CR)
         | (after == _QUOTE)
     )
-    return bool(opener_ok.all() and closer_ok.all())
+    bad = np.concatenate((openers[~opener_ok], closers[~closer_ok]))
+    if len(bad):
+        return int(bad.min())
+    if len(quotes) % 2:
+        return int(quotes[-1])
+    return None
 
 
 def _without_records(block: bytes, starts: np.ndarray, removed: np.ndarray) -> bytes:

@@ -10,10 +10,13 @@ from typing import Final
 
 from asyncwfm.errors import FormatDetectionError, InputError
 from asyncwfm.ingest.options import FORMATS
-from asyncwfm.ingest.source import SourceStream
+from asyncwfm.ingest.source import SourceStream, binary_data_reason
 
 SNIFF_BYTES: Final = 64 * 1024
 """Bytes of the (decompressed) start of a file read to recognise its format."""
+
+BINARY_CHECK_BYTES: Final = 8 * 1024
+"""Bytes of the (decompressed) start of a file checked for binary data."""
 
 TWCS_SIGNATURE: Final = frozenset({"tweet_id", "author_id", "inbound", "created_at"})
 TWILIO_CSV_SIGNATURE: Final = frozenset({"from", "to", "body", "status", "sentdate", "direction"})
@@ -68,6 +71,12 @@ def detect_format(path: Path, encoding: str = "utf-8") -> str:
     first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r\ufeff")
     if head.startswith(b"PAR1"):
         return "parquet"
+    binary = binary_data_reason(head[:BINARY_CHECK_BYTES])
+    if binary is not None:
+        raise InputError(
+            f"{path} is not a text file: {binary}. Pass a CSV, TSV, JSON Lines, Parquet or "
+            "WhatsApp export file, or --encoding if the text is not UTF-8."
+        )
     if WHATSAPP_LINE.match(first_line) or (kind == "text" and _looks_like_whatsapp(head)):
         return "whatsapp"
     if kind in ("jsonl", "json") or first_line.lstrip().startswith(("{", "[")):

@@ -20,7 +20,13 @@ import pyarrow.compute as pc
 
 from asyncwfm.ingest.options import IngestOptions
 from asyncwfm.ingest.timestamps import TimestampResult, shown_value
-from asyncwfm.schema import EVENT_COLUMNS, EVENT_TYPE_VALUES, OPTIONAL_DEFAULTS, SENDER_VALUES
+from asyncwfm.schema import (
+    EVENT_COLUMNS,
+    EVENT_TYPE_VALUES,
+    MAX_HANDLE_SECONDS,
+    OPTIONAL_DEFAULTS,
+    SENDER_VALUES,
+)
 
 LABEL_TYPE: Final = pa.dictionary(pa.int32(), pa.string())
 """Arrow type of the low-cardinality text columns (sender, channel, use case, event
@@ -341,7 +347,18 @@ def _parse_handle_seconds(values: StringColumn | None, size: int, reasons: np.nd
         _reject_each(
             reasons, bad, [f"invalid handle_seconds {shown_value(str(v))}" for v in text[bad]]
         )
-    return pa.array(np.where(bad, np.nan, numbers), type=pa.float64(), from_pandas=True)
+    too_long = ~bad & (numbers > MAX_HANDLE_SECONDS)
+    if too_long.any():
+        _reject_each(reasons, too_long, [handle_seconds_too_long(str(v)) for v in text[too_long]])
+    return pa.array(np.where(bad | too_long, np.nan, numbers), type=pa.float64(), from_pandas=True)
+
+
+def handle_seconds_too_long(value: str) -> str:
+    """Return the rejection reason of a handle time above :data:`MAX_HANDLE_SECONDS`."""
+    return (
+        f"invalid handle_seconds {shown_value(value)}: more than {MAX_HANDLE_SECONDS:.0f} "
+        "seconds (24 hours); if the column is in milliseconds, divide it by 1000"
+    )
 
 
 def _to_numbers(values: StringColumn, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import pandas as pd
 
 from asyncwfm.errors import InputError
 from asyncwfm.schema import EVENT_COLUMNS, SENDER_VALUES
@@ -26,6 +29,9 @@ FORMATS: Final[tuple[str, ...]] = (
     "helpdesk",
 )
 """Values of ``IngestOptions.format`` and of ``--format``."""
+
+GENERIC_FORMATS: Final[tuple[str, ...]] = ("csv", "tsv", "parquet", "jsonl")
+"""Formats of files with one event per row and the event table's column names."""
 
 TEXT_COLUMNS: Final[tuple[str, ...]] = ("text", "body", "message")
 """Source column names read as the message body; only their length is kept."""
@@ -91,6 +97,11 @@ class IngestOptions:
         Use-case label for every event, replacing the reader's own label.
     channel : str or None
         Channel for every event, replacing the reader's default.
+    sender : str or None
+        Sender of every row of a generic file (``csv``, ``tsv``, ``parquet``,
+        ``jsonl``), one of ``customer``, ``agent``, ``bot``, ``system``. It replaces
+        a sender column, for files that hold one side of the conversation, such as
+        an export of inbound messages only. Other formats reject it.
     sender_values : Mapping[str, str]
         Source sender value (compared lowercased) to one of ``customer``, ``agent``,
         ``bot``, ``system``.
@@ -132,6 +143,7 @@ class IngestOptions:
     timezone: str | None = None
     use_case: str | None = None
     channel: str | None = None
+    sender: str | None = None
     sender_values: Mapping[str, str] = field(default_factory=dict)
     sender_synonyms: bool = False
     bot_authors: tuple[str, ...] = ()
@@ -152,6 +164,10 @@ class IngestOptions:
         _check_columns(self.columns)
         if self.timezone is not None:
             check_timezone(self.timezone)
+        if self.sender is not None and self.sender not in SENDER_VALUES:
+            raise InputError(
+                f"invalid sender {self.sender!r}; use one of {', '.join(sorted(SENDER_VALUES))}."
+            )
         _check_sender_values(self.sender_values)
         if self.dst_ambiguous not in ("first", "last", "reject"):
             raise InputError(
@@ -166,6 +182,8 @@ class IngestOptions:
         if self.delimiter is not None and self.delimiter in '"\r\n':
             raise InputError(f"delimiter {self.delimiter!r} is not allowed; use , ; | or a tab.")
         _check_encoding(self.encoding)
+        if self.timestamp_format is not None:
+            _check_timestamp_format(self.timestamp_format)
         if self.chunk_bytes < 4096:
             raise InputError(f"chunk_bytes must be at least 4096, got {self.chunk_bytes}.")
         if self.max_record_bytes < self.chunk_bytes:
@@ -195,12 +213,40 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        close = [zone for zone in sorted(available_timezones()) if name.lower() in zone.lower()][:5]
-        hint = f" Did you mean one of {close}?" if close else ""
+        close = close_timezones(name)
+        hint = f" Did you mean {_either(close)}?" if close else ""
         raise InputError(
-            f"unknown time zone {name!r}; pass an IANA name such as 'Europe/London' "
-            f"or 'America/New_York'.{hint}"
+            f"unknown time zone {name!r}.{hint} Pass an IANA name such as 'Europe/London' "
+            "or 'America/New_York'."
         ) from None
+
+
+def close_timezones(name: str, limit: int = 3) -> list[str]:
+    """Return up to ``limit`` IANA time zones whose name is close to ``name``.
+
+    A zone matches exactly when its full name or its last part (the city) equals
+    ``name``, ignoring case and reading spaces as underscores (``new york`` gives
+    ``America/New_York``). Spelling mistakes are matched with :mod:`difflib`.
+    """
+    zones = sorted(available_timezones())
+    wanted = name.strip().lower().replace(" ", "_")
+    by_name = {zone.lower(): zone for zone in zones}
+    by_city = {zone.lower().rsplit("/", 1)[-1]: zone for zone in zones}
+
+    exact = [zone for zone in zones if wanted in (zone.lower(), zone.lower().rsplit("/", 1)[-1])]
+    similar = difflib.get_close_matches(wanted, list(by_name), n=limit, cutoff=0.6)
+    similar_city = difflib.get_close_matches(
+        wanted.rsplit("/", 1)[-1], list(by_city), n=limit, cutoff=0.8
+    )
+    matches = [*exact, *(by_name[key] for key in similar), *(by_city[key] for key in similar_city)]
+    return list(dict.fromkeys(matches))[:limit]
+
+
+def _either(names: list[str]) -> str:
+    quoted = [repr(name) for name in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _check_columns(columns: Mapping[str, str]) -> None:
@@ -222,6 +268,18 @@ def _check_sender_values(values: Mapping[str, str]) -> None:
                 f"sender value {source!r} is mapped to {sender!r}; "
                 f"map it to one of {sorted(SENDER_VALUES)}."
             )
+
+
+def _check_timestamp_format(timestamp_format: str) -> None:
+    # With errors="coerce", pandas still raises ValueError for an unknown directive or
+    # a stray %, while a valid format that does not match the placeholder gives NaT.
+    try:
+        pd.to_datetime(["placeholder"], format=timestamp_format, errors="coerce")
+    except ValueError as exc:
+        raise InputError(
+            f"invalid timestamp format {timestamp_format!r}: {exc}. Use strftime codes "
+            "such as %Y, %m, %d, %H, %M, %S and %z, e.g. '%d/%m/%Y %H:%M'."
+        ) from None
 
 
 def _check_encoding(encoding: str) -> None:

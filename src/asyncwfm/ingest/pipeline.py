@@ -201,7 +201,7 @@ def _ingest_one(
     format_name = (
         options.format if options.format != "auto" else detect_format(path, options.encoding)
     )
-    reader = reader_for(format_name)
+    reader = reader_for(format_name, options)
     context = SourceContext(path=path, source_file=str(path), options=options, progress=progress)
     outcome = _FileOutcome()
 

@@ -66,7 +66,7 @@ def read_file(path: str | Path, options: IngestOptions | None = None) -> ReadRes
     reasons: list[str] = []
     messages: list[str] = []
     try:
-        for chunk in reader_for(format_name)(context):
+        for chunk in reader_for(format_name, options)(context):
             tables.append(chunk.events)
             lines.append(chunk.rejected_lines)
             reasons.extend(chunk.rejected_reasons)

@@ -32,6 +32,7 @@ _BOMS: Final[tuple[tuple[bytes, str], ...]] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _PIECE_BYTES: Final = 1 << 20
+_MAX_UNREADABLE_SHARE: Final = 0.1
 
 
 class _HashingReader(io.RawIOBase):
@@ -250,6 +251,30 @@ def repair_utf8(block: bytes) -> tuple[bytes, np.ndarray]:
     finally:
         _REPLACED_POSITIONS.positions = []
     return text.encode("utf-8", errors="surrogatepass"), positions
+
+
+def binary_data_reason(data: bytes) -> str | None:
+    """Return why ``data`` (the start of a decoded file) is binary, or None when it is text.
+
+    Text has no NUL bytes, and at most 10% of its characters are invalid UTF-8 or
+    control characters other than tab, line feed, carriage return and form feed. A
+    file in another encoding with a few accented letters stays under that share.
+    """
+    if not data:
+        return None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return f"a NUL byte at byte {nul}"
+    text = data.decode("utf-8", errors="replace")
+    unreadable = sum(
+        1 for char in text if char == "\ufffd" or (ord(char) < 32 and char not in "\t\n\r\f")
+    )
+    if unreadable > _MAX_UNREADABLE_SHARE * len(text):
+        return (
+            f"{unreadable} of its first {len(text)} characters are invalid UTF-8 or "
+            "control characters"
+        )
+    return None
 
 
 def line_numbers_of(block: bytes, offsets: np.ndarray, first_line: int) -> np.ndarray:

@@ -208,22 +208,33 @@ def _read_delimited(context: SourceContext, delimiter: str) -> Iterator[ChunkRes
 
 
 def _resolve_generic(found: Sequence[str], context: SourceContext) -> dict[str, str]:
+    """Map the generic columns to source columns, naming every missing one at once."""
+    options = context.options
     columns = resolve_columns(
-        found,
-        context.options,
-        required=("conversation_id", "timestamp"),
-        wanted=GENERIC_COLUMNS,
-        source=context.source_file,
+        found, options, required=(), wanted=GENERIC_COLUMNS, source=context.source_file
     )
-    has_sender = "sender" in columns
-    derivable = "author" in columns and context.options.business_authors
-    if not has_sender and not derivable:
-        raise InputError(
-            f"{context.source_file}: missing required column(s) ['sender']; found {list(found)}. "
-            "Map it with --column sender=<source column>, or give an author column and "
-            "--business-author NAME for the authors who write for the business."
+    missing = [name for name in ("conversation_id", "timestamp") if name not in columns]
+    sender_known = (
+        "sender" in columns
+        or options.sender is not None
+        or ("author" in columns and bool(options.business_authors))
+    )
+    if not sender_known:
+        missing.append("sender")
+    if not missing:
+        return columns
+
+    message = (
+        f"{context.source_file}: missing required column(s) {missing}; found {list(found)}. "
+        f"Rename them or map each with --column, e.g. --column {missing[0]}=<source column>."
+    )
+    if "sender" in missing:
+        message += (
+            " The sender can also come from an author column with --business-author NAME "
+            "for the authors who write for the business, or from --sender customer (or "
+            "agent) when every row has the same sender."
         )
-    return columns
+    raise InputError(message)
 
 
 def _generic_candidates(
@@ -236,7 +247,9 @@ def _generic_candidates(
 
     author = column("author")
     sender = column("sender")
-    if sender is None:
+    if options.sender is not None:
+        sender = pa.repeat(pa.scalar(options.sender, pa.string()), table.num_rows)
+    elif sender is None:
         assert author is not None
         sender = sender_from_authors(author, options)
 
