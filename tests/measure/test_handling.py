@@ -114,6 +114,27 @@ def test_handle_seconds_never_overlap_for_one_agent() -> None:
     assert result.work["seconds"].tolist() == [300.0, 100.0]
 
 
+def test_zero_handle_seconds_bounds_no_work() -> None:
+    # a1 answers c2 (handle time 0) at 1100 while c1's 300 s of work runs to 1200,
+    # as a call-centre log books an answer at service start and the work at its end.
+    rows: list[tuple[object, ...]] = [
+        ("c1", 0, "customer", None, 10),
+        ("c2", 0, "customer", None, 10),
+        ("c1", 900, "agent", "a1", None, {"handle_seconds": 0.0}),
+        ("c2", 1100, "agent", "a1", None, {"handle_seconds": 0.0}),
+        ("c1", 1200, "agent", "a1", None, {"event_type": "work", "handle_seconds": 300.0}),
+        ("c2", 1500, "agent", "a1", None, {"event_type": "work", "handle_seconds": 300.0}),
+    ]
+    result = measured(rows)
+
+    work = result.work.set_index("event_key")
+    assert work.loc["e4", "seconds"] == 300.0
+    assert work.loc["e4", "limited_by"] == "handle_seconds"
+    assert work.loc["e5", "seconds"] == 300.0
+    assert work.loc[["e2", "e3"], "seconds"].tolist() == [0.0, 0.0]
+    assert result.turns["active_seconds"].tolist() == [300.0, 300.0]
+
+
 def test_bot_costs_no_agent_time() -> None:
     result = measured(
         [

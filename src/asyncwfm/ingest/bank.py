@@ -14,14 +14,17 @@ across VRU lines, the pair does not) on channel ``voice``, labelled with the cal
 
 - a ``customer`` message when the call requests an agent: at ``q_start`` when it
   queued, else at ``vru_exit``;
-- for served (``AGENT``) calls, an ``agent`` message at ``ser_start`` with
-  ``handle_seconds = ser_time`` and the ``server`` as agent (none for
-  ``NO_SERVER``). The 50 served calls of February 1999 without a ``ser_start`` get
-  the agent event when they left the queue (``q_exit``) or the VRU (``vru_exit``);
-- the source's clocks differ by about a second, so ``ser_start`` is sometimes equal
-  to or a second before ``q_start`` or ``vru_exit``; the agent event is then placed
-  one second after the customer event, so that it answers the call in every sort
-  order;
+- for served (``AGENT``) calls, two agent events with the ``server`` as agent (none
+  for ``NO_SERVER``): a ``message`` at ``ser_start`` with ``handle_seconds = 0``,
+  which answers the call, and a ``work`` event at ``ser_start + ser_time`` with
+  ``handle_seconds = ser_time``. The measure stage ends a stretch of work at its
+  event's timestamp, so the work is booked from ``ser_start`` to the end of service
+  and the response time is the wait until ``ser_start``. The 50 served calls of
+  February 1999 without a ``ser_start`` start service when they left the queue
+  (``q_exit``) or the VRU (``vru_exit``);
+- the source's clocks differ by a few seconds, so ``ser_start`` is sometimes equal
+  to or before ``q_start`` or ``vru_exit``; service then starts one second after the
+  customer event, so that the answer follows the call in every sort order;
 - abandoned (``HANG``) calls have no agent event, so they are unanswered turns;
 - ``PHANTOM`` calls get a single ``system`` event at the same moment as a customer
   event would be. They stay countable as conversations but form no customer turn,
@@ -30,20 +33,23 @@ across VRU lines, the pair does not) on channel ``voice``, labelled with the cal
 So the conversations reconcile with the calls (33,344 in February 1999), and the
 customer turns with the AGENT plus HANG calls (27,162 + 5,904 = 33,066).
 
-Times earlier than ``vru_entry`` belong to the next day, because the log has no date
-rollover (a call that crosses midnight carries its VRU entry date). Local times are
-converted to UTC in ``timezone`` (default ``Asia/Jerusalem``; February 1999 has no DST
-change there). Local times in a DST gap or overlap follow the ingest stage's rules
-(``asyncwfm.ingest.timestamps.localize``): by default an overlap takes its first
-occurrence and a gap moves forward by its length, with a warning naming the lines;
-either can reject the call instead.
+Times more than 12 hours earlier than ``vru_entry`` belong to the next day, because
+the log has no date rollover (a call that crosses midnight carries its VRU entry
+date). A time less than 12 hours earlier is clock skew and stays on the entry's day:
+25 calls of February 1999 leave the VRU up to 192 seconds before they enter it.
+
+Local times are converted to UTC in ``timezone`` (default ``Asia/Jerusalem``;
+February 1999 has no DST change there). Local times in a DST gap or overlap follow
+the ingest stage's rules (``asyncwfm.ingest.timestamps.localize``): by default an
+overlap takes its first occurrence and a gap moves forward by its length, with a
+warning naming the lines; either can reject the call instead.
 
 :func:`read_bank_log` returns the events as a pandas table; :func:`read_bank` is the
 ``bank`` format of ``asyncwfm ingest``.
 
 Rows are rejected, with their physical line number (the header is line 1) and a
 reason, when they have the wrong number of fields, an unparseable date or time, an
-unknown outcome or a negative or non-numeric ``ser_time``.
+unknown outcome or a ``ser_time`` that is negative, non-numeric or more than 24 hours.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -64,9 +70,15 @@ import pyarrow as pa
 
 from asyncwfm.errors import DataQualityWarning, InputError
 from asyncwfm.ingest.normalize import EVENT_ARROW_SCHEMA, ChunkResult, hash_ids
-from asyncwfm.ingest.options import IngestOptions
+from asyncwfm.ingest.options import IngestOptions, check_timezone
 from asyncwfm.ingest.timestamps import localize
-from asyncwfm.schema import EVENT_COLUMNS, validate_events, with_event_dtypes
+from asyncwfm.schema import (
+    EVENT_COLUMNS,
+    MAX_HANDLE_SECONDS,
+    EventType,
+    validate_events,
+    with_event_dtypes,
+)
 
 if TYPE_CHECKING:
     # Imported for annotations only: the reader registry imports this module.
@@ -183,8 +195,8 @@ def read_bank(context: SourceContext) -> Iterator[ChunkResult]:
 
     Honours the ingest options ``timezone`` (default ``Asia/Jerusalem``),
     ``use_case``, ``channel``, ``customer_id_salt`` and the DST policies. A call
-    yields one or two events, so the ingest report counts events, not calls: the
-    February 1999 log reads as 60,506 events from 33,344 calls.
+    yields one to three events, so the ingest report counts events, not calls: the
+    February 1999 log reads as 87,668 events from 33,344 calls.
     """
     options = context.options
     zone = _zone(options.timezone or BANK_TIMEZONE)
@@ -247,11 +259,9 @@ def _read_bank(
 
 def _zone(timezone: str) -> ZoneInfo:
     try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"unknown IANA time zone {timezone!r}; the bank log uses {BANK_TIMEZONE!r}."
-        ) from None
+        return check_timezone(timezone)
+    except InputError as exc:
+        raise InputError(f"{exc} The bank log uses {BANK_TIMEZONE!r}.") from None
 
 
 def _read_rows(source: Path) -> pd.Series:
@@ -306,6 +316,13 @@ def _split_and_check(rows: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     service = pd.to_numeric(fields["ser_time"], errors="coerce")
     _reject(
         reasons, service.isna() | (service < 0), "invalid ser_time " + fields["ser_time"].map(repr)
+    )
+    _reject(
+        reasons,
+        service > MAX_HANDLE_SECONDS,
+        "invalid ser_time "
+        + fields["ser_time"].map(repr)
+        + f": more than {MAX_HANDLE_SECONDS:.0f} seconds (24 hours)",
     )
     _reject(reasons, fields["vru_entry"].eq(_NOT_HAPPENED), "missing vru_entry")
     return fields, reasons
@@ -388,8 +405,14 @@ def _events(calls: pd.DataFrame, times: _CallTimes, source_name: str) -> pd.Data
             "source_line": line,
         }
     )
+    requests["event_type"] = EventType.MESSAGE.value
+
+    # The answer at service start sets the response time and carries no work. The
+    # work event at service end books the whole ser_time, because the measure stage
+    # ends a stretch of work at its event's timestamp.
     agent = calls["server"].where(calls["server"] != "NO_SERVER")
-    services = pd.DataFrame(
+    service_seconds = pd.to_numeric(calls["ser_time"]).astype(float)
+    answers = pd.DataFrame(
         {
             "event_key": conversation + ":service",
             "conversation_id": conversation,
@@ -398,14 +421,20 @@ def _events(calls: pd.DataFrame, times: _CallTimes, source_name: str) -> pd.Data
             "agent_id": agent,
             "customer_id": None,
             "use_case": calls["type"],
-            "handle_seconds": pd.to_numeric(calls["ser_time"]).astype(float),
+            "event_type": EventType.MESSAGE.value,
+            "handle_seconds": 0.0,
             "source_line": line,
         }
     ).loc[served]
+    work = answers.assign(
+        event_key=(conversation + ":work").loc[served],
+        timestamp=(service_at + pd.to_timedelta(service_seconds, unit="s")).loc[served],
+        event_type=EventType.WORK.value,
+        handle_seconds=service_seconds.loc[served],
+    )
 
-    events = pd.concat([requests, services], ignore_index=True)
+    events = pd.concat([requests, answers, work], ignore_index=True)
     events["channel"] = "voice"
-    events["event_type"] = "message"
     events["text_length"] = pd.NA
     events["source_file"] = source_name
     return _typed(events.loc[:, list(EVENT_COLUMNS)])
@@ -430,8 +459,9 @@ def _to_utc(
     zone: ZoneInfo,
     dst_options: IngestOptions,
 ) -> _Converted:
-    # A time before the VRU entry happened after midnight, on the next day.
-    rolled = np.where(seconds < entry_seconds, seconds + _SECONDS_PER_DAY, seconds)
+    # A time far before the VRU entry happened after midnight, on the next day.
+    after_midnight = seconds < entry_seconds - _SECONDS_PER_DAY // 2
+    rolled = np.where(after_midnight, seconds + _SECONDS_PER_DAY, seconds)
     local = (day_start + pd.to_timedelta(rolled, unit="s")).to_numpy(dtype="datetime64[ns]")
     lines = day_start.index.to_numpy() + 2
     utc, reasons, messages = localize(local, lines, zone, dst_options)

@@ -20,9 +20,11 @@ any agent event with ``handle_seconds``) ends a stretch of work at its timestamp
 
 The previous-work bound applies to source handle times too, so the stretches of one
 agent never overlap: the agent's active time is never counted twice and never exceeds
-the span in which the agent was working. Events without ``agent_id`` form their own
-timeline per conversation, because nothing tells which of them one person wrote.
-Bot messages cost no agent time.
+the span in which the agent was working. An event whose source handle time is 0
+carries no work and bounds no other stretch, so a log can answer a call at service
+start with such an event and book the work with a ``work`` event at service end.
+Events without ``agent_id`` form their own timeline per conversation, because nothing
+tells which of them one person wrote. Bot messages cost no agent time.
 
 References
 ----------
@@ -153,11 +155,20 @@ def _work_rows(ordered: OrderedEvents) -> np.ndarray:
 
 
 def _timeline_codes(ordered: OrderedEvents, rows: np.ndarray) -> np.ndarray:
-    """Return the timeline code of each work item: its agent, or its conversation when unknown."""
+    """Return the timeline code of each work item: its agent, or its conversation when unknown.
+
+    An item whose source handle time is 0 gets a timeline of its own. It occupies no
+    time, so it must not cut short the stretch of the agent's next item.
+    """
     agent_codes, agents = pd.factorize(ordered.frame["agent_id"].iloc[rows])
     agent_codes = np.asarray(agent_codes, dtype=np.int64)
     unknown = agent_codes < 0
-    return np.where(unknown, len(agents) + ordered.conversation_code[rows], agent_codes)
+    codes = np.where(unknown, len(agents) + ordered.conversation_code[rows], agent_codes)
+
+    no_work = ordered.frame["handle_seconds"].to_numpy(dtype=float)[rows] == 0
+    first_free = len(agents) + ordered.conversation_count
+    codes[no_work] = first_free + np.arange(int(no_work.sum()))
+    return codes
 
 
 def _previous_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
