@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from asyncwfm.demo import bundled_sample_path
 from asyncwfm.ingest import IngestOptions, ReadResult, read_file
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "data" / "ingest"
-SHARED_DATA = REPO / ".." / "shared" / "data"
-TWCS_SAMPLE = SHARED_DATA / "twcs_head_sample" / "twcs_head_5000.csv.gz"
+TWCS_SAMPLE = bundled_sample_path()
+"""The first 5,000 tweets of the TWCS corpus, bundled with the package."""
 
 
 def read_quietly(path: Path, options: IngestOptions | None = None) -> ReadResult:

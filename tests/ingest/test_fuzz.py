@@ -229,7 +229,6 @@ def test_ten_megabyte_field_kept(tmp_path: Path) -> None:
     assert list(result.events["text_length"]) == [len(text), 2]
 
 
-@pytest.mark.skipif(not TWCS_SAMPLE.exists(), reason=f"TWCS sample not found at {TWCS_SAMPLE}")
 def test_truncated_real_sample(tmp_path: Path) -> None:
     data = TWCS_SAMPLE.read_bytes()
     path = tmp_path / "cut.csv.gz"

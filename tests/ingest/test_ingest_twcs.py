@@ -22,10 +22,6 @@ from asyncwfm.ingest import IngestOptions, ingest_files
 from asyncwfm.ingest.readers.twcs import extract_signoffs, thread_roots
 from asyncwfm.store import EventStore
 
-needs_sample = pytest.mark.skipif(
-    not TWCS_SAMPLE.exists(), reason=f"TWCS sample not found at {TWCS_SAMPLE}"
-)
-
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 
 
@@ -58,7 +54,6 @@ def sample_events() -> object:
     return read_quietly(TWCS_SAMPLE, IngestOptions(format="twcs"))
 
 
-@needs_sample
 def test_sample_counts_reconcile(sample_events: object) -> None:
     rows = recount_sample()
     result = sample_events
@@ -72,7 +67,6 @@ def test_sample_counts_reconcile(sample_events: object) -> None:
     assert (result.events["sender"] == "agent").sum() == sum(r["inbound"] == "False" for r in rows)
 
 
-@needs_sample
 def test_sample_threads_match_walk(sample_events: object) -> None:
     expected = {
         f"twcs:{tweet}": f"twcs:{root}"
@@ -84,7 +78,6 @@ def test_sample_threads_match_walk(sample_events: object) -> None:
     assert events["conversation_id"].nunique() == len(set(expected.values()))
 
 
-@needs_sample
 def test_sample_hand_checked_thread(sample_events: object) -> None:
     # Tweets 8 <- 6 <- 5 <- 4 <- 3 <- 1 <- 2 reply to each other (first lines of the file).
     events = by_key(sample_events.events)
@@ -99,7 +92,6 @@ def test_sample_hand_checked_thread(sample_events: object) -> None:
     assert str(thread.loc["twcs:8", "timestamp"]) == "2017-10-31 21:45:10+00:00"
 
 
-@needs_sample
 @pytest.mark.parametrize(
     ("tweet", "agent"),
     [
@@ -131,7 +123,6 @@ def test_sample_agent_signoffs(sample_events: object, tweet: int, agent: str | N
     assert (None if pd.isna(value) else value) == agent
 
 
-@needs_sample
 def test_sample_carriage_return_named(sample_events: object) -> None:
     events = by_key(sample_events.events)
 
@@ -140,7 +131,6 @@ def test_sample_carriage_return_named(sample_events: object) -> None:
     assert events.loc["twcs:3399", "text_length"] == 69
 
 
-@needs_sample
 def test_sample_small_chunks_same_result(sample_events: object) -> None:
     small = read_quietly(TWCS_SAMPLE, IngestOptions(format="twcs", chunk_bytes=8192))
 
@@ -149,7 +139,6 @@ def test_sample_small_chunks_same_result(sample_events: object) -> None:
     assert left.equals(right)
 
 
-@needs_sample
 def test_sample_reingest_adds_nothing(tmp_path: Path) -> None:
     db = tmp_path / "events.duckdb"
     options = IngestOptions(format="twcs")
