@@ -31,11 +31,12 @@ import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from asyncwfm.errors import ConfigError
+from asyncwfm.timezones import close_timezones
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOURS_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -190,7 +191,7 @@ class PlanningConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            close = [z for z in sorted(available_timezones()) if value.lower() in z.lower()][:5]
+            close = close_timezones(value)
             hint = f" Did you mean one of {close}?" if close else ""
             raise ValueError(
                 f"unknown IANA time zone {value!r}; use a name like 'Europe/London'.{hint}"
