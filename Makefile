@@ -38,10 +38,10 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
 
 fuzz: $(STAMP)
-	ASYNCWFM_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/ingest/test_fuzz.py
+	ASYNCWFM_HYPOTHESIS_PROFILE=explore ASYNCWFM_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/ingest/test_fuzz.py
 
 sim-sweep: $(STAMP)
-	ASYNCWFM_SIM_SWEEP=1 $(BIN)/python -m pytest -q tests/simulate
+	ASYNCWFM_HYPOTHESIS_PROFILE=explore ASYNCWFM_SIM_SWEEP=1 $(BIN)/python -m pytest -q tests/simulate
 
 cli-docs: $(STAMP)
 	$(BIN)/typer asyncwfm.cli utils docs --name asyncwfm > docs/cli.md
