@@ -59,7 +59,7 @@ class PlanOptions:
         UTC window of the measured workload; None lets the measure stage choose the
         densest stretch of the log.
     verify : bool
-        Simulate the Erlang C plan and add its attainment to the report.
+        Simulate the plan and add its attainment to the report.
     tune : bool
         Search, in simulation, for the smallest staffing that keeps every promise.
     replications : int
