@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from asyncwfm.config import PlanningConfig, Promise, config_from_dict
-from asyncwfm.errors import ConfigError, InputError
+from asyncwfm.errors import ConfigError, FallbackWarning, InputError
 from asyncwfm.report.plan_report import _promise_text
 from asyncwfm.schema import EVENT_COLUMNS, with_event_dtypes
 from asyncwfm.workflow import PlanOptions, run_plan
@@ -129,3 +129,19 @@ def test_config_rejects_extreme_shrinkage() -> None:
 )
 def test_promise_text_reads_naturally(promise: Promise, text: str) -> None:
     assert _promise_text(promise) == text
+
+
+def test_use_case_without_work_borrows_pooled_aht(tmp_path: Path) -> None:
+    worked = _events("sms")
+    silent = _events("chat", with_agents=False, conversations=5)
+    silent["conversation_id"] = "q" + silent["conversation_id"].astype(str)
+    silent["event_key"] = "q" + silent["event_key"].astype(str)
+    events = pd.concat([worked, silent], ignore_index=True)
+
+    with pytest.warns(FallbackWarning, match="'chat'"):
+        run = run_plan(events, PlanningConfig(), PlanOptions(), tmp_path)
+
+    chat = run.plan.requirements[run.plan.requirements["use_case"] == "chat"]
+    sms = run.plan.requirements[run.plan.requirements["use_case"] == "sms"]
+    assert chat["agents"].sum() > 0
+    assert chat["aht_seconds"].max() == pytest.approx(sms["aht_seconds"].max(), rel=0.5)

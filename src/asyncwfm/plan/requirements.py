@@ -32,6 +32,7 @@ example in the tests).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ import pandas as pd
 
 from asyncwfm.calendar import open_mask
 from asyncwfm.config import PlanningConfig, Promise, UseCaseConfig
-from asyncwfm.errors import InputError
+from asyncwfm.errors import FallbackWarning, InputError
 from asyncwfm.plan._checks import ceil_with_tolerance
 from asyncwfm.plan._search import smallest_passing_count
 from asyncwfm.plan.concurrency import slot_agents
@@ -164,6 +165,11 @@ def profile_from_measurement(
     if conversations is not None and "thread_hold_seconds" in conversations:
         own = conversations[conversations["use_case"] == use_case]
         kernel = hold_kernel(own["thread_hold_seconds"].to_numpy(dtype=float), interval_seconds)
+        if mean_aht <= 0 and {"active_seconds", "agent_turns", "handoff_turns"} <= set(own.columns):
+            # No agent work inside the window: take the use case's AHT over the whole log.
+            handled_turns = float((own["agent_turns"] + own["handoff_turns"]).sum())
+            if handled_turns > 0:
+                mean_aht = float(own["active_seconds"].sum()) / handled_turns
 
     return UseCaseProfile(
         use_case=use_case, aht_seconds=mean_aht, peakedness=peakedness, hold_kernel=kernel
@@ -301,6 +307,7 @@ def _prepare(
     use_case: str,
     profile: UseCaseProfile,
     aht_credibility_turns: float,
+    pooled_aht_seconds: float,
 ) -> _Prepared:
     rows = rows.sort_values("interval_start").reset_index(drop=True)
     settings = config.use_case_named(use_case)
@@ -315,7 +322,9 @@ def _prepare(
 
     handled = rows["handled_turns"].to_numpy(dtype=float) if "handled_turns" in rows else raw_turns
     measured_aht = rows["active_seconds_per_turn"].to_numpy(dtype=float)
-    fallback_aht = _fallback_aht(profile, config, use_case, float(raw_turns.sum()))
+    fallback_aht = _fallback_aht(
+        profile, config, use_case, float(raw_turns.sum()), pooled_aht_seconds
+    )
     aht = credible_aht(handled, measured_aht, fallback_aht, aht_credibility_turns)
 
     conversations = rows["new_conversations"].to_numpy(dtype=float)
@@ -337,14 +346,21 @@ def _prepare(
 
 
 def _fallback_aht(
-    profile: UseCaseProfile, config: PlanningConfig, use_case: str, turns: float
+    profile: UseCaseProfile,
+    config: PlanningConfig,
+    use_case: str,
+    turns: float,
+    pooled_aht_seconds: float,
 ) -> float:
-    """Return the use case's mean AHT, or the configured default when none was measured.
+    """Return the use case's mean AHT, or a fallback when the log has none for it.
+
+    The fallbacks, in order: ``default_aht_seconds`` from the configuration, then
+    the mean AHT of the other use cases (with a warning that names the use case).
 
     Raises
     ------
     InputError
-        When the use case has turns but the log holds no agent work for it (an
+        When the use case has turns but no use case of the log has agent work (an
         inbound-only export) and ``default_aht_seconds`` is not set, because planning
         those turns at zero handling time would staff no agent at all.
     """
@@ -352,6 +368,15 @@ def _fallback_aht(
         return profile.aht_seconds
     if config.default_aht_seconds is not None:
         return config.default_aht_seconds
+    if turns > 0 and pooled_aht_seconds > 0:
+        warnings.warn(
+            f"use case {use_case!r} has {turns:,.0f} customer turns but no agent work in the "
+            f"log, so it is planned with the other use cases' mean AHT of "
+            f"{pooled_aht_seconds:,.0f} s; set default_aht_seconds to choose another value.",
+            FallbackWarning,
+            stacklevel=4,
+        )
+        return pooled_aht_seconds
     if turns > 0:
         raise InputError(
             f"use case {use_case!r} has {turns:,.0f} customer turns but no agent work was "
@@ -529,6 +554,19 @@ def _plan_deferred_pool(
     return frames
 
 
+def _pooled_aht(
+    groups: list[tuple[str, pd.DataFrame]], profiles: dict[str, UseCaseProfile]
+) -> float:
+    """Return the turn-weighted mean AHT of the use cases that have one."""
+    weights = []
+    values = []
+    for name, rows in groups:
+        if profiles[name].aht_seconds > 0:
+            weights.append(max(float(rows["turns"].sum()), 1e-9))
+            values.append(profiles[name].aht_seconds)
+    return float(np.average(values, weights=weights)) if values else 0.0
+
+
 def plan_requirements(
     workload: pd.DataFrame,
     config: PlanningConfig,
@@ -561,13 +599,19 @@ def plan_requirements(
     pandas.DataFrame
         Columns :data:`REQUIREMENT_COLUMNS`, ordered by interval then use case.
     """
+    groups = [
+        (str(name), rows) for name, rows in workload.groupby("use_case", sort=True, observed=True)
+    ]
+    chosen = {
+        name: (profiles or {}).get(name)
+        or profile_from_measurement(rows, None, name, config.interval_seconds)
+        for name, rows in groups
+    }
+    pooled_aht = _pooled_aht(groups, chosen)
+
     prepared_by_pool: dict[str, list[_Prepared]] = {}
-    for use_case, rows in workload.groupby("use_case", sort=True, observed=True):
-        name = str(use_case)
-        profile = (profiles or {}).get(name) or profile_from_measurement(
-            rows, None, name, config.interval_seconds
-        )
-        prepared = _prepare(rows, config, name, profile, aht_credibility_turns)
+    for name, rows in groups:
+        prepared = _prepare(rows, config, name, chosen[name], aht_credibility_turns, pooled_aht)
         prepared_by_pool.setdefault(prepared.pool, []).append(prepared)
 
     frames: list[pd.DataFrame] = []
