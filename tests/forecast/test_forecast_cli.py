@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asyncwfm.cli import main
 from asyncwfm.forecast import FORECAST_COLUMNS, read_forecast_csv
 from asyncwfm.schema import EVENT_COLUMNS
 from asyncwfm.store import EventStore
+from cli_runner import run_cli
 
 CONFIG_TEXT = """
 business_timezone = "Europe/London"
@@ -22,20 +22,6 @@ interval_minutes = 60
 name = "sms"
 match_channels = ["sms"]
 """
-
-
-def run_cli(
-    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the console script in-process and return its exit status, stdout and stderr."""
-    monkeypatch.setattr("sys.argv", ["asyncwfm", *arguments])
-    status = 0
-    try:
-        main()
-    except SystemExit as exc:
-        status = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def office_events(days: int, seed: int = 3) -> pd.DataFrame:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from measure_builders import build_events
 
-from asyncwfm.cli import main
 from asyncwfm.measure import SUMMARY_COLUMNS
 from asyncwfm.store import EventStore
+from cli_runner import run_cli
 
 JSON_KEYS = (
     "use_case",
@@ -23,20 +23,6 @@ JSON_KEYS = (
     "response_seconds_p50",
     "response_seconds_p90",
 )
-
-
-def run_cli(
-    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the console script in-process and return its exit status, stdout and stderr."""
-    monkeypatch.setattr("sys.argv", ["asyncwfm", *arguments])
-    status = 0
-    try:
-        main()
-    except SystemExit as exc:
-        status = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 @pytest.fixture

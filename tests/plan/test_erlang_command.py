@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from asyncwfm.cli import main
+from cli_runner import run_cli
 
 PUBLISHED_ARGS = [
     "erlang",
@@ -25,20 +25,6 @@ PUBLISHED_ARGS = [
     "--shrinkage",
     "0.3",
 ]
-
-
-def run_cli(
-    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the console script in-process and return its exit status, stdout and stderr."""
-    monkeypatch.setattr("sys.argv", ["asyncwfm", *arguments])
-    status = 0
-    try:
-        main()
-    except SystemExit as exc:
-        status = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_erlang_json_gives_published_example(
@@ -79,7 +65,7 @@ def test_erlang_huge_load_names_the_options(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     arguments = ["erlang", "--calls", "1e9", *PUBLISHED_ARGS[3:]]
-    status, out, err = run_cli(arguments, monkeypatch, capsys)
+    status, _, err = run_cli(arguments, monkeypatch, capsys)
     assert status == 2
     assert "--calls" in err
     assert "Traceback" not in err

@@ -9,24 +9,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from asyncwfm.cli import main
 from asyncwfm.errors import InputError
 from asyncwfm.synthetic import generate_log
 from asyncwfm.synthetic.output import FILE_COLUMNS, provenance_path, write_log
-
-
-def run_cli(
-    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the console script in-process and return its exit status, stdout and stderr."""
-    monkeypatch.setattr("sys.argv", ["asyncwfm", *arguments])
-    status = 0
-    try:
-        main()
-    except SystemExit as exc:
-        status = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+from cli_runner import run_cli
 
 
 def test_generate_writes_csv_and_provenance(
