@@ -263,7 +263,7 @@ def _measurement_grid(
         window_start, window_end, planning.interval_minutes, planning.business_timezone
     )
     outside = int(((time_ns < grid.origin_ns) | (time_ns >= grid.end_ns)).sum())
-    # A default window always leaves out a few stray or trailing events; say so only
+    # A default window always leaves out a few stray or trailing events, so warn only
     # when more than 1% of the log falls outside it.
     if outside > 0.01 * len(time_ns) and start is None and end is None:
         first = pd.Timestamp(grid.origin_ns, tz="UTC")

@@ -522,7 +522,7 @@ def _plan_deferred_pool(
         )
         if result.deferred_agents is None or result.backlog_seconds is None:
             # NOTE: an infeasible deadline (work with no open interval before it) is
-            # staffed as an immediate promise, and its rows say so in promise_kind.
+            # staffed as an immediate promise, and its rows mark this in promise_kind.
             work, spike, level = _immediate_work_agents(prepared, config)
             frames.append(
                 _frame(
