@@ -69,6 +69,11 @@ class UseCaseConfig(_Strict):
     ``match_use_cases``, or its ``channel`` matches one of ``match_channels``. Patterns
     are shell-style globs (``*``, ``?``), compared case-insensitively. With both lists
     empty the use case matches events whose label equals its name.
+
+    A slow-down curve makes active handling time grow with the threads an agent holds
+    at once: ``slowdown_threads`` and ``slowdown_factors`` give it point by point
+    (factor 1 at one thread), or ``measure_slowdown`` estimates it from the log's
+    handle times. It needs a ``concurrency_cap``.
     """
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=64)]
@@ -78,6 +83,23 @@ class UseCaseConfig(_Strict):
     concurrency_cap: Annotated[int, Field(ge=1, le=100)] | None = None
     patience_seconds: Annotated[float, Field(gt=0.0)] | None = None
     pool: str | None = None
+    slowdown_threads: list[Annotated[float, Field(ge=1.0)]] = Field(default_factory=list)
+    slowdown_factors: list[Annotated[float, Field(gt=0.0)]] = Field(default_factory=list)
+    measure_slowdown: bool = False
+
+    @model_validator(mode="after")
+    def _check_slowdown(self) -> UseCaseConfig:
+        if len(self.slowdown_threads) != len(self.slowdown_factors):
+            raise ValueError(
+                f"slowdown_threads has {len(self.slowdown_threads)} points but "
+                f"slowdown_factors has {len(self.slowdown_factors)}; give one factor per point"
+            )
+        wants_slowdown = bool(self.slowdown_threads) or self.measure_slowdown
+        if wants_slowdown and self.concurrency_cap is None:
+            raise ValueError(
+                "a slow-down curve needs concurrency_cap, the most threads an agent holds"
+            )
+        return self
 
     def matches(self, use_case_label: str, channel: str) -> bool:
         """Return whether an event with this label and channel belongs to the use case."""

@@ -166,7 +166,13 @@ def run_plan(
         workload = scenario.workload_after
 
     step("plan agents per use case and interval")
-    plan = build_plan(workload, measurement.conversations, config, history=measurement.workload)
+    plan = build_plan(
+        workload,
+        measurement.conversations,
+        config,
+        history=measurement.workload,
+        work=measurement.work,
+    )
     if plan.status == "no_workload":
         raise InputError(
             "the planning window holds no customer turns that need an agent, so there is "
@@ -239,8 +245,16 @@ def _bot_comparison(
     """Plan today's and the naive workload beside the scenario, write them, add the section."""
     before_workload, scenario = bot_parts
     history = measurement.workload
-    before = build_plan(before_workload, measurement.conversations, config, history=history)
-    naive = build_plan(scenario.workload_naive, measurement.conversations, config, history=history)
+    before = build_plan(
+        before_workload, measurement.conversations, config, history=history, work=measurement.work
+    )
+    naive = build_plan(
+        scenario.workload_naive,
+        measurement.conversations,
+        config,
+        history=history,
+        work=measurement.work,
+    )
     sections.insert(
         1,
         bot_scenario_section(

@@ -10,6 +10,7 @@ from scipy import integrate
 from asyncwfm.config import PlanningConfig, Promise, UseCaseConfig
 from asyncwfm.plan.contrast import overstaffing_table, session_length_requirements
 from asyncwfm.plan.requirements import (
+    UseCaseProfile,
     carry_closed_turns,
     credible_aht,
     minimal_agents,
@@ -185,3 +186,27 @@ def test_session_length_plan_overstaffs() -> None:
     assert naive["workload_erlangs"].iloc[0] == pytest.approx(80.0)
     assert naive["agents"].iloc[0] > 80
     assert table.at["total", "overstaffing_factor"] > 20
+
+
+def test_slowdown_curve_adds_agents() -> None:
+    workload = _workload([200.0, 200.0], 180.0)
+    workload["new_conversations"] = 200.0
+    profile_kernel = np.array([0.5, 1.0, 1.0, 0.5])
+    base = UseCaseConfig(
+        name="sms", promise=Promise(service_level=0.8, target_seconds=60), concurrency_cap=4
+    )
+    slowed = base.model_copy(
+        update={"slowdown_threads": [1.0, 4.0], "slowdown_factors": [1.0, 1.6]}
+    )
+    flat = base.model_copy(update={"slowdown_threads": [1.0, 4.0], "slowdown_factors": [1.0, 1.0]})
+    profiles = {"sms": UseCaseProfile("sms", 180.0, 1.0, profile_kernel)}
+
+    plain = plan_requirements(workload, _config(use_cases=[base]), profiles)
+    with_flat = plan_requirements(workload, _config(use_cases=[flat]), profiles)
+    with_slow = plan_requirements(workload, _config(use_cases=[slowed]), profiles)
+
+    # A flat curve changes nothing; a curve that slows work with more threads needs more
+    # agents for the same turns, because each agent then holds fewer threads.
+    assert with_flat["work_agents"].tolist() == plain["work_agents"].tolist()
+    assert (with_slow["work_agents"] > plain["work_agents"]).all()
+    assert (with_slow["expected_service_level"] >= 0.8 - 1e-9).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,9 +10,12 @@ import numpy as np
 import pandas as pd
 
 from asyncwfm.config import PlanningConfig
+from asyncwfm.measure.slowdown import estimate_slowdown
+from asyncwfm.plan.concurrency import SlowdownCurve
 from asyncwfm.plan.contrast import overstaffing_table, session_length_requirements
 from asyncwfm.plan.requirements import (
     REQUIREMENT_COLUMNS,
+    UseCaseProfile,
     plan_requirements,
     profile_from_measurement,
 )
@@ -101,6 +105,7 @@ def build_plan(
     conversations: pd.DataFrame,
     config: PlanningConfig,
     history: pd.DataFrame | None = None,
+    work: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Plan agents per use case and interval, and the session-length plan beside it.
 
@@ -117,6 +122,9 @@ def build_plan(
         The measured workload behind a forecast ``workload``: fallback AHT,
         peakedness and thread holds per use case come from it. By default they come
         from ``workload`` itself.
+    work : pandas.DataFrame, optional
+        The measured work table, for use cases that ask for a slow-down curve measured
+        from the log (``measure_slowdown``).
     """
     if workload.empty or float(workload["turns"].sum()) == 0.0:
         empty = pd.DataFrame(columns=list(REQUIREMENT_COLUMNS))
@@ -136,6 +144,8 @@ def build_plan(
         )
         for use_case, rows in measured.groupby("use_case", observed=True)
     }
+    if work is not None and any(u.measure_slowdown for u in config.use_cases):
+        profiles = _with_measured_slowdown(profiles, work, config)
     requirements = plan_requirements(workload, config, profiles)
     with_sessions = workload.reset_index(drop=True)
     with_sessions["session_seconds_per_conversation"] = session_seconds_per_interval(
@@ -151,6 +161,23 @@ def build_plan(
         interval_minutes=config.interval_minutes,
         business_timezone=config.business_timezone,
     )
+
+
+def _with_measured_slowdown(
+    profiles: dict[str, UseCaseProfile], work: pd.DataFrame, config: PlanningConfig
+) -> dict[str, UseCaseProfile]:
+    """Attach the slow-down curve measured from ``work`` to the profiles that can have one."""
+    estimates = estimate_slowdown(work, config.simulation.idle_timeout_seconds)
+    updated = dict(profiles)
+    for name, estimate in estimates.items():
+        if name in updated and estimate.status == "ok":
+            threads, factors = estimate.curve_points()
+            updated[name] = dataclasses.replace(
+                updated[name],
+                slowdown=SlowdownCurve(threads, factors),
+                mean_threads=estimate.mean_threads,
+            )
+    return updated
 
 
 def _utc_ns(values: pd.Series) -> np.ndarray:

@@ -43,13 +43,19 @@ from asyncwfm.config import PlanningConfig, Promise, UseCaseConfig
 from asyncwfm.errors import FallbackWarning, InputError
 from asyncwfm.plan._checks import ceil_with_tolerance
 from asyncwfm.plan._search import smallest_passing_count
-from asyncwfm.plan.concurrency import slot_agents
+from asyncwfm.plan.concurrency import (
+    SlowdownCurve,
+    slot_agents,
+    threads_per_agent,
+    work_agents_with_slowdown,
+)
 from asyncwfm.plan.deferred import deadline_intervals, plan_deferred
 from asyncwfm.plan.erlang import (
     SERVICE_LEVEL_TOLERANCE,
     erlang_c,
     minimal_stable_agents,
     scheduled_agents,
+    service_level,
 )
 from asyncwfm.plan.erlang_a import erlang_a_required_agents, erlang_a_service_level
 from asyncwfm.plan.peakedness import overflow_probability, peakedness_from_dispersion
@@ -97,12 +103,19 @@ class UseCaseProfile:
         Expected thread slots a conversation occupies in the interval it starts in
         (index 0) and in each later interval, from :func:`hold_kernel`. Its sum is the
         mean hold time per conversation in intervals.
+    slowdown : SlowdownCurve or None
+        Slow-down curve measured from the log, used when the use case asks for it.
+    mean_threads : float
+        Mean threads an agent held while working in the log, the concurrency at which
+        ``aht_seconds`` was measured.
     """
 
     use_case: str
     aht_seconds: float
     peakedness: float
     hold_kernel: np.ndarray
+    slowdown: SlowdownCurve | None = None
+    mean_threads: float = 1.0
 
 
 def hold_kernel(
@@ -299,6 +312,24 @@ class _Prepared:
     first_load: np.ndarray
     peakedness: float
     slot_load: np.ndarray
+    slowdown: SlowdownCurve | None
+    mean_threads: float
+
+
+def _slowdown_curve(settings: UseCaseConfig, profile: UseCaseProfile) -> SlowdownCurve | None:
+    """Return the configured curve, the measured one when asked for, or None."""
+    if settings.slowdown_threads:
+        return SlowdownCurve(tuple(settings.slowdown_threads), tuple(settings.slowdown_factors))
+    if settings.measure_slowdown and profile.slowdown is not None:
+        return profile.slowdown
+    if settings.measure_slowdown:
+        warnings.warn(
+            f"use case {settings.name!r} asks for a measured slow-down curve, but the log has "
+            "too few work items with handle times per thread count; planned without one.",
+            FallbackWarning,
+            stacklevel=5,
+        )
+    return None
 
 
 def _prepare(
@@ -342,6 +373,8 @@ def _prepare(
         first_load=first_turns * aht / interval_seconds,
         peakedness=max(profile.peakedness, 1.0) if config.use_peakedness else 1.0,
         slot_load=slot_load,
+        slowdown=_slowdown_curve(settings, profile),
+        mean_threads=profile.mean_threads,
     )
 
 
@@ -393,6 +426,8 @@ def _immediate_work_agents(
     """Return work agents, the spike allowance within them, and the expected service level."""
     promise = prepared.settings.promise
     patience = prepared.settings.patience_seconds
+    if prepared.slowdown is not None and prepared.settings.concurrency_cap is not None:
+        return _slowed_work_agents(prepared, config)
     if patience is not None:
         agents = erlang_a_required_agents(
             prepared.load,
@@ -427,6 +462,44 @@ def _immediate_work_agents(
         agents, prepared.load, prepared.first_load, prepared.aht, promise, prepared.peakedness
     )
     return agents, agents - plain, level
+
+
+def _slowed_work_agents(
+    prepared: _Prepared, config: PlanningConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Staff the work when handling slows with the threads each agent holds.
+
+    The measured AHT applies at the log's mean threads per agent, so it is divided
+    by the curve's factor there to get the one-thread AHT; each head count then
+    sets the threads per agent, the factor and the Erlang C service level
+    (:func:`asyncwfm.plan.concurrency.work_agents_with_slowdown`).
+
+    NOTE: this path uses the every-response Erlang C view without Hayward's
+    peakedness or customer patience.
+    """
+    curve = prepared.slowdown
+    cap = prepared.settings.concurrency_cap
+    assert curve is not None and cap is not None
+    promise = prepared.settings.promise
+    base_factor = float(curve.factor(prepared.mean_threads))
+    base_load = prepared.load / base_factor
+    base_aht = np.maximum(prepared.aht / base_factor, 1e-9)
+    agents = work_agents_with_slowdown(
+        base_load,
+        base_aht,
+        promise.target_seconds,
+        promise.service_level,
+        prepared.slot_load,
+        cap,
+        curve,
+    )
+    if config.max_occupancy is not None:
+        busy = prepared.load > 0
+        occupancy_floor = np.where(busy, np.ceil(prepared.load / config.max_occupancy - 1e-9), 0)
+        agents = np.maximum(agents, occupancy_floor.astype(np.int64))
+    factor = curve.factor(threads_per_agent(np.maximum(agents, 1), prepared.slot_load, cap))
+    level = service_level(agents, base_load * factor, base_aht * factor, promise.target_seconds)
+    return agents, np.zeros_like(agents), level
 
 
 def _slot_agents(prepared: _Prepared) -> np.ndarray:
