@@ -104,7 +104,7 @@ class UseCaseProfile:
         (index 0) and in each later interval, from :func:`hold_kernel`. Its sum is the
         mean hold time per conversation in intervals.
     slowdown : SlowdownCurve or None
-        Slow-down curve measured from the log, used when the use case asks for it.
+        Slow-down curve measured from the log, used when the use case sets ``measure_slowdown``.
     mean_threads : float
         Mean threads an agent held while working in the log, the concurrency at which
         ``aht_seconds`` was measured.

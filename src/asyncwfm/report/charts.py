@@ -35,7 +35,7 @@ def colour(index: int) -> str:
 def use_case_colours(names: Iterable[object]) -> dict[str, str]:
     """Return a colour per use case by its rank in name order, plus grey for ``other``.
 
-    Every chart of a report sees the same use cases, so ranking by name (not by
+    Every chart of a report shows the same use cases, so ranking by name (not by
     volume, which differs per chart) gives each use case one colour throughout.
     """
     ordered = sorted({str(name) for name in names})
